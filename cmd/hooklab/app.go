@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/delivery"
+	"github.com/hooklab/hooklab/handlers"
+	"github.com/hooklab/hooklab/model"
+	"github.com/hooklab/hooklab/web"
+)
+
+// app is one running Hooklab: the store, the HTTP server and the delivery
+// engine, wired together. Tests start one on 127.0.0.1:0.
+type app struct {
+	cfg      config
+	log      *slog.Logger
+	store    *db.Store
+	srv      *web.Server
+	handlers *handlers.Handler
+	mailer   *delivery.Mailer
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the database in the data directory with the instance key.
+func openStore(ctx context.Context, cfg config) (*db.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := loadKey(cfg.DataDir, "encryption.key", cfg.EncryptionKey, "HOOKLAB_ENCRYPTION_KEY", db.KeySize)
+	if err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, filepath.Join(cfg.DataDir, "hooklab.db"), db.Options{EncryptionKey: key})
+}
+
+func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: store}
+	if err := a.ensureRoot(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	sessionKey, err := loadKey(cfg.DataDir, "session.key", cfg.SessionKey, "HOOKLAB_SESSION_KEY", 96)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if a.mailer, err = delivery.NewMailer(cfg.SMTPURL, cfg.MailFrom, log); err != nil {
+		store.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.srv = web.New(web.Config{
+		ExternalURL:     cfg.ExternalURL,
+		SessionHashKey:  sessionKey[:64],
+		SessionBlockKey: sessionKey[64:],
+		Logger:          log,
+		Registry:        reg,
+		APIPrefix:       handlers.APIPrefix,
+		NoCSRF:          handlers.NoCSRFPrefixes,
+		Auth:            handlers.Authenticator{Store: store},
+	})
+	a.srv.GET("/metrics", func(c echo.Context) error {
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
+	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
+		handlers.Deps{Store: store, Mailer: a.mailer, Logger: log})
+	return a, nil
+}
+
+// ensureRoot creates the administrator "root" on first start. Its password
+// comes from HOOKLAB_ROOT_PASSWORD or is generated and logged once.
+func (a *app) ensureRoot(ctx context.Context) error {
+	n, err := a.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw, generated := a.cfg.RootPassword, false
+	if pw == "" {
+		b := make([]byte, 18)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		pw, generated = base64.RawURLEncoding.EncodeToString(b), true
+	}
+	email := envOr("HOOKLAB_ROOT_EMAIL", "admin@example.com")
+	_, err = a.store.RegisterUser(ctx, model.NewUserInput{Username: "root", Name: "Administrator", Email: email, Password: pw, Admin: true})
+	if err != nil {
+		return fmt.Errorf("create root user: %w", err)
+	}
+	if generated {
+		a.log.Warn("created the administrator 'root' with a generated password; it is shown only this once, change it after signing in",
+			"username", "root", "password", pw)
+	} else {
+		a.log.Info("created the administrator 'root' with the password from HOOKLAB_ROOT_PASSWORD")
+	}
+	return nil
+}
+
+// serve answers HTTP on ln until ctx is cancelled, then shuts down in
+// order: stop accepting requests, finish in-flight ones, close the store.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           a.srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "version", version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+func (a *app) close() error { return a.store.Close() }
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	addr := cfg.Addr
+	if !strings.Contains(addr, ":") {
+		addr = ":" + addr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return a.serve(ctx, ln)
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// config is everything read from flags and the environment. It is read
+// only here and passed down explicitly.
+type config struct {
+	Addr         string
+	DataDir      string
+	ExternalURL  string
+	RootPassword string
+	SMTPURL      string
+	MailFrom     string
+	LogFormat    string
+	LogLevel     string
+	// EncryptionKey and SessionKey override the generated key files
+	// (base64, 32 and 64 bytes).
+	EncryptionKey string
+	SessionKey    string
+}
+
+// envOr returns the environment variable or def.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// dataFlags are shared by every command that opens the store.
+func dataFlags(fs *flag.FlagSet, cfg *config) {
+	fs.StringVar(&cfg.DataDir, "data", envOr("HOOKLAB_DATA", "./data"), "data directory: database and generated keys (HOOKLAB_DATA)")
+	cfg.EncryptionKey = os.Getenv("HOOKLAB_ENCRYPTION_KEY")
+	cfg.SessionKey = os.Getenv("HOOKLAB_SESSION_KEY")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr("HOOKLAB_LOG_FORMAT", "text"), "log format: text or json (HOOKLAB_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", envOr("HOOKLAB_LOG_LEVEL", "info"), "log level: debug, info, warn, error (HOOKLAB_LOG_LEVEL)")
+}
+
+func parseServeConfig(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("hooklab serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", envOr("HOOKLAB_ADDR", ":8080"), "listen address (HOOKLAB_ADDR)")
+	fs.StringVar(&cfg.ExternalURL, "external-url", envOr("HOOKLAB_EXTERNAL_URL", "http://localhost:8080"),
+		"the instance's public URL: X-Gitlab-Instance, links, Secure cookies when https (HOOKLAB_EXTERNAL_URL)")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", envOr("HOOKLAB_SMTP_URL", ""), "smtp://user:password@host:587?from=address; empty logs mail instead (HOOKLAB_SMTP_URL)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", envOr("HOOKLAB_MAIL_FROM", "hooklab@localhost"), "sender address of e-mail (HOOKLAB_MAIL_FROM)")
+	dataFlags(fs, &cfg)
+	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
+	if err := fs.Parse(args); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	u, err := url.Parse(cfg.ExternalURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, usageError{fmt.Sprintf("--external-url %q must be an absolute http(s) URL such as https://hooklab.example.com", cfg.ExternalURL)}
+	}
+	cfg.ExternalURL = strings.TrimSuffix(cfg.ExternalURL, "/")
+	return cfg, nil
+}

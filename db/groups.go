@@ -1,0 +1,175 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+const groupColumns = `g.id, g.parent_id, g.name, g.path, g.full_path, g.full_name, g.description, g.created_at`
+
+var errGroupNotFound = model.NotFound("Group")
+
+// CreateGroup stores a group under parentID (nil for top level). When
+// ownerID is non-zero that user becomes the group's owner, as the creator
+// does in GitLab.
+func (s *Store) CreateGroup(ctx context.Context, g *model.Group, ownerID int64) error {
+	g.CreatedAt = s.Now()
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		g.FullPath, g.FullName = g.Path, g.Name
+		if g.ParentID != nil {
+			var p model.Group
+			err := tx.GetContext(ctx, &p, tx.Rebind(`SELECT `+groupColumns+` FROM groups g WHERE id = ?`), *g.ParentID)
+			if err != nil {
+				return errGroupNotFound
+			}
+			g.FullPath, g.FullName = p.FullPath+"/"+g.Path, p.FullName+" / "+g.Name
+		}
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO groups
+			(parent_id, name, path, full_path, full_name, description, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			g.ParentID, g.Name, g.Path, g.FullPath, g.FullName, g.Description, g.CreatedAt).Scan(&g.ID)
+		if err != nil {
+			return fmt.Errorf("create group: %w", err)
+		}
+		if err := addRoute(ctx, tx, g.FullPath, model.SourceGroup, g.ID); err != nil {
+			return err
+		}
+		if ownerID != 0 {
+			return insertMember(ctx, tx, &model.Member{SourceType: model.SourceGroup, SourceID: g.ID,
+				UserID: &ownerID, AccessLevel: model.Owner, CreatedByID: &ownerID, CreatedAt: g.CreatedAt, UpdatedAt: g.CreatedAt,
+				InviteEmailSuccess: true})
+		}
+		return nil
+	})
+}
+
+// addRoute claims a full path in the shared group/project path space.
+func addRoute(ctx context.Context, tx *sqlx.Tx, path, sourceType string, id int64) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO routes (path, source_type, source_id) VALUES (?, ?, ?)`), path, sourceType, id)
+	if isUniqueViolation(err) {
+		v := &model.ValidationError{}
+		v.Add("path", "has already been taken")
+		return v
+	}
+	return err
+}
+
+// Group returns a group by ID.
+func (s *Store) Group(ctx context.Context, id int64) (*model.Group, error) {
+	var g model.Group
+	return &g, s.get(ctx, &g, errGroupNotFound, `SELECT `+groupColumns+` FROM groups g WHERE id = ?`, id)
+}
+
+// GroupByPath returns a group by full path (case-insensitive).
+func (s *Store) GroupByPath(ctx context.Context, fullPath string) (*model.Group, error) {
+	var g model.Group
+	return &g, s.get(ctx, &g, errGroupNotFound, `SELECT `+groupColumns+` FROM groups g WHERE lower(full_path) = lower(?)`, fullPath)
+}
+
+// GroupAncestors returns the group's ancestors, the root first, without the
+// group itself.
+func (s *Store) GroupAncestors(ctx context.Context, id int64) ([]model.Group, error) {
+	out := []model.Group{}
+	err := s.sel(ctx, &out, `WITH RECURSIVE up(id, depth) AS (
+			SELECT parent_id, 1 FROM groups WHERE id = ? AND parent_id IS NOT NULL
+			UNION ALL SELECT groups.parent_id, up.depth + 1 FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
+		SELECT `+groupColumns+` FROM groups g JOIN up ON g.id = up.id ORDER BY up.depth DESC`, id)
+	return out, err
+}
+
+// GroupSelfAndAncestorIDs returns the group's ID and its ancestors' IDs.
+func (s *Store) GroupSelfAndAncestorIDs(ctx context.Context, id int64) ([]int64, error) {
+	out := []int64{}
+	err := s.sel(ctx, &out, `WITH RECURSIVE up(id) AS (
+			SELECT id FROM groups WHERE id = ?
+			UNION ALL SELECT groups.parent_id FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
+		SELECT id FROM up`, id)
+	return out, err
+}
+
+// GroupSelfAndDescendantIDs returns the group's ID and all its subgroups' IDs.
+func (s *Store) GroupSelfAndDescendantIDs(ctx context.Context, id int64) ([]int64, error) {
+	out := []int64{}
+	err := s.sel(ctx, &out, `WITH RECURSIVE down(id) AS (
+			SELECT id FROM groups WHERE id = ?
+			UNION ALL SELECT groups.id FROM groups JOIN down ON groups.parent_id = down.id)
+		SELECT id FROM down`, id)
+	return out, err
+}
+
+// GroupFilter narrows a group list.
+type GroupFilter struct {
+	// VisibleTo limits the list to groups the user can see; 0 means all
+	// (administrators).
+	VisibleTo int64
+	ParentID  *int64
+	TopLevel  bool
+	Search    string
+	Page      Page
+}
+
+// visibleGroupsSQL selects the IDs of groups a user can see: those where
+// they have access (membership here or in an ancestor) and the ancestors of
+// groups and projects they are a member of.
+const visibleGroupsSQL = `WITH RECURSIVE
+	direct(id) AS (
+		SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Namespace'
+		UNION SELECT group_id FROM projects WHERE id IN (SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Project')),
+	down(id) AS (SELECT id FROM direct UNION SELECT groups.id FROM groups JOIN down ON groups.parent_id = down.id),
+	up(id) AS (SELECT id FROM direct UNION SELECT groups.parent_id FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL),
+	visible(id) AS (SELECT id FROM down UNION SELECT id FROM up)`
+
+// Groups lists groups by full path with the total count.
+func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, error) {
+	var cte string
+	where := []string{"1=1"}
+	args := map[string]any{"uid": f.VisibleTo}
+	if f.VisibleTo != 0 {
+		cte = visibleGroupsSQL
+		where = append(where, "g.id IN (SELECT id FROM visible)")
+	}
+	if f.ParentID != nil {
+		where = append(where, "g.parent_id = :parent")
+		args["parent"] = *f.ParentID
+	}
+	if f.TopLevel {
+		where = append(where, "g.parent_id IS NULL")
+	}
+	if f.Search != "" {
+		where = append(where, "(lower(g.name) LIKE :q OR lower(g.path) LIKE :q)")
+		args["q"] = "%" + strings.ToLower(f.Search) + "%"
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := s.named(ctx, &total, true, cte+` SELECT COUNT(*) FROM groups g WHERE `+w, args); err != nil {
+		return nil, 0, fmt.Errorf("count groups: %w", err)
+	}
+	args["limit"], args["offset"] = f.Page.PerPage, f.Page.Offset()
+	out := []model.Group{}
+	if err := s.named(ctx, &out, false, cte+` SELECT `+groupColumns+` FROM groups g WHERE `+w+` ORDER BY lower(g.full_path) LIMIT :limit OFFSET :offset`, args); err != nil {
+		return nil, 0, fmt.Errorf("list groups: %w", err)
+	}
+	return out, total, nil
+}
+
+// named runs a query with :named arguments into dst (one row when single).
+func (s *Store) named(ctx context.Context, dst any, single bool, query string, args map[string]any) error {
+	q, a, err := sqlx.Named(query, args)
+	if err != nil {
+		return err
+	}
+	q, a, err = sqlx.In(q, a...)
+	if err != nil {
+		return err
+	}
+	q = s.r.Rebind(q)
+	if single {
+		return s.r.GetContext(ctx, dst, q, a...)
+	}
+	return s.r.SelectContext(ctx, dst, q, a...)
+}

@@ -1,0 +1,113 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+const projectColumns = `p.id, p.group_id, p.name, p.path, p.full_path, p.full_name, p.description, p.default_branch, p.created_at`
+
+var errProjectNotFound = model.NotFound("Project")
+
+// CreateProject stores a project in its group. When creatorID is non-zero
+// and the creator has no inherited owner rights, they become its maintainer.
+func (s *Store) CreateProject(ctx context.Context, p *model.Project, creatorID int64) error {
+	p.CreatedAt = s.Now()
+	if p.DefaultBranch == "" {
+		p.DefaultBranch = "main"
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		var g model.Group
+		if err := tx.GetContext(ctx, &g, tx.Rebind(`SELECT `+groupColumns+` FROM groups g WHERE id = ?`), p.GroupID); err != nil {
+			return errGroupNotFound
+		}
+		p.FullPath, p.FullName = g.FullPath+"/"+p.Path, g.FullName+" / "+p.Name
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO projects
+			(group_id, name, path, full_path, full_name, description, default_branch, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			p.GroupID, p.Name, p.Path, p.FullPath, p.FullName, p.Description, p.DefaultBranch, p.CreatedAt).Scan(&p.ID)
+		if err != nil {
+			return fmt.Errorf("create project: %w", err)
+		}
+		if err := addRoute(ctx, tx, p.FullPath, model.SourceProject, p.ID); err != nil {
+			return err
+		}
+		if creatorID == 0 {
+			return nil
+		}
+		level, err := groupAccessTx(ctx, tx, creatorID, p.GroupID)
+		if err != nil || level >= model.Maintainer {
+			return err
+		}
+		return insertMember(ctx, tx, &model.Member{SourceType: model.SourceProject, SourceID: p.ID,
+			UserID: &creatorID, AccessLevel: model.Maintainer, CreatedByID: &creatorID,
+			CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt, InviteEmailSuccess: true})
+	})
+}
+
+// Project returns a project by ID.
+func (s *Store) Project(ctx context.Context, id int64) (*model.Project, error) {
+	var p model.Project
+	return &p, s.get(ctx, &p, errProjectNotFound, `SELECT `+projectColumns+` FROM projects p WHERE id = ?`, id)
+}
+
+// ProjectByPath returns a project by full path (case-insensitive).
+func (s *Store) ProjectByPath(ctx context.Context, fullPath string) (*model.Project, error) {
+	var p model.Project
+	return &p, s.get(ctx, &p, errProjectNotFound, `SELECT `+projectColumns+` FROM projects p WHERE lower(full_path) = lower(?)`, fullPath)
+}
+
+// ProjectFilter narrows a project list.
+type ProjectFilter struct {
+	VisibleTo int64 // 0: all (administrators)
+	// GroupIDs limits to projects directly in these groups.
+	GroupIDs []int64
+	Search   string
+	Page     Page
+}
+
+// visibleProjectsSQL selects the IDs of projects a user can see: their own
+// memberships and everything under groups they are members of.
+const visibleProjectsSQL = `WITH RECURSIVE
+	mg(id) AS (SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Namespace'
+		UNION SELECT groups.id FROM groups JOIN mg ON groups.parent_id = mg.id),
+	vp(id) AS (SELECT id FROM projects WHERE group_id IN (SELECT id FROM mg)
+		UNION SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Project')`
+
+// Projects lists projects by full path with the total count.
+func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project, int, error) {
+	var cte string
+	where := []string{"1=1"}
+	args := map[string]any{"uid": f.VisibleTo}
+	if f.VisibleTo != 0 {
+		cte = visibleProjectsSQL
+		where = append(where, "p.id IN (SELECT id FROM vp)")
+	}
+	if f.GroupIDs != nil {
+		if len(f.GroupIDs) == 0 {
+			return []model.Project{}, 0, nil
+		}
+		where = append(where, "p.group_id IN (:groups)")
+		args["groups"] = f.GroupIDs
+	}
+	if f.Search != "" {
+		where = append(where, "(lower(p.name) LIKE :q OR lower(p.path) LIKE :q)")
+		args["q"] = "%" + strings.ToLower(f.Search) + "%"
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := s.named(ctx, &total, true, cte+` SELECT COUNT(*) FROM projects p WHERE `+w, args); err != nil {
+		return nil, 0, fmt.Errorf("count projects: %w", err)
+	}
+	args["limit"], args["offset"] = f.Page.PerPage, f.Page.Offset()
+	out := []model.Project{}
+	if err := s.named(ctx, &out, false, cte+` SELECT `+projectColumns+` FROM projects p WHERE `+w+` ORDER BY lower(p.full_path) LIMIT :limit OFFSET :offset`, args); err != nil {
+		return nil, 0, fmt.Errorf("list projects: %w", err)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,74 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+// Everything SQLite-specific lives in this file, so that a PostgreSQL
+// backend only has to replace it.
+
+// dsn builds the connection string: WAL so readers never block the writer,
+// foreign keys on, a busy timeout, and BEGIN IMMEDIATE so a write
+// transaction takes the lock at its start instead of failing on upgrade.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Set("mode", "ro")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// openSQLite opens the writer (one connection: SQLite has one writer at a
+// time, and queueing in Go is cheaper than spinning on the busy lock) and a
+// pool of readers.
+func openSQLite(ctx context.Context, path string) (w, r *sqlx.DB, err error) {
+	w, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return w, r, nil
+}
+
+// classify turns driver errors a user can cause into model error kinds.
+func classify(err error, conflictMessage string) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey) {
+		return model.Conflict("%s", conflictMessage)
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure.
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+const gooseDialect = "sqlite3"

@@ -1,0 +1,173 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+const userColumns = `id, username, name, email, password_hash, admin, state, created_at, updated_at`
+
+var errUserNotFound = model.NotFound("User")
+
+// CreateUser stores a new user. The password must already be hashed.
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	now := s.Now()
+	u.CreatedAt, u.UpdatedAt = now, now
+	if u.State == "" {
+		u.State = model.UserActive
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.emailFree(ctx, tx, u.Email, 0); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO users
+			(username, name, email, password_hash, admin, state, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			u.Username, u.Name, u.Email, u.PasswordHash, u.Admin, u.State, u.CreatedAt, u.UpdatedAt).Scan(&u.ID)
+		if isUniqueViolation(err) {
+			v := &model.ValidationError{}
+			v.Add("username", "has already been taken")
+			return v
+		}
+		if err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		return nil
+	})
+}
+
+// emailFree fails when email is already some user's primary or secondary
+// address (other than userID's own primary).
+func (s *Store) emailFree(ctx context.Context, tx *sqlx.Tx, email string, userID int64) error {
+	var n int
+	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT
+		(SELECT COUNT(*) FROM users WHERE lower(email) = lower(?) AND id <> ?) +
+		(SELECT COUNT(*) FROM emails WHERE lower(email) = lower(?))`), email, userID, email)
+	if err != nil {
+		return fmt.Errorf("check e-mail: %w", err)
+	}
+	if n > 0 {
+		v := &model.ValidationError{}
+		v.Add("email", "has already been taken")
+		return v
+	}
+	return nil
+}
+
+// User returns a user by ID.
+func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
+	var u model.User
+	return &u, s.get(ctx, &u, errUserNotFound, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+}
+
+// UserByUsername returns a user by username (case-insensitive).
+func (s *Store) UserByUsername(ctx context.Context, username string) (*model.User, error) {
+	var u model.User
+	return &u, s.get(ctx, &u, errUserNotFound, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
+}
+
+// UserByLogin returns a user by username or primary e-mail, for sign-in.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, error) {
+	var u model.User
+	return &u, s.get(ctx, &u, errUserNotFound, `SELECT `+userColumns+` FROM users
+		WHERE lower(username) = lower(?) OR lower(email) = lower(?)`, login, login)
+}
+
+// UserByEmail returns the user owning a primary or verified secondary e-mail.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, error) {
+	var u model.User
+	return &u, s.get(ctx, &u, errUserNotFound, `SELECT `+userColumns+` FROM users
+		WHERE lower(email) = lower(?) OR id IN
+		(SELECT user_id FROM emails WHERE lower(email) = lower(?) AND confirmed_at IS NOT NULL)`, email, email)
+}
+
+// UserFilter narrows a user list.
+type UserFilter struct {
+	Search   string
+	Username string
+	Page     Page
+}
+
+// Users lists users by ID, with the total count.
+func (s *Store) Users(ctx context.Context, f UserFilter) ([]model.User, int, error) {
+	where, args := "1=1", []any{}
+	if f.Search != "" {
+		like := "%" + strings.ToLower(f.Search) + "%"
+		where += " AND (lower(username) LIKE ? OR lower(name) LIKE ? OR lower(email) LIKE ?)"
+		args = append(args, like, like, like)
+	}
+	if f.Username != "" {
+		where += " AND lower(username) = lower(?)"
+		args = append(args, f.Username)
+	}
+	var total int
+	if err := s.get(ctx, &total, nil, `SELECT COUNT(*) FROM users WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("count users: %w", err)
+	}
+	users := []model.User{}
+	err := s.sel(ctx, &users, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(args, f.Page.PerPage, f.Page.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	return users, total, nil
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	return n, s.get(ctx, &n, nil, `SELECT COUNT(*) FROM users`)
+}
+
+// UpdateUserProfile changes a user's display name.
+func (s *Store) UpdateUserProfile(ctx context.Context, id int64, name string) error {
+	return s.exec(ctx, errUserNotFound, `UPDATE users SET name = ?, updated_at = ? WHERE id = ?`, name, s.Now(), id)
+}
+
+// SetUserPassword stores a new password hash.
+func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	return s.exec(ctx, errUserNotFound, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.Now(), id)
+}
+
+// SetUserAdmin grants or removes administrator rights.
+func (s *Store) SetUserAdmin(ctx context.Context, id int64, admin bool) error {
+	return s.exec(ctx, errUserNotFound, `UPDATE users SET admin = ?, updated_at = ? WHERE id = ?`, admin, s.Now(), id)
+}
+
+// SetUserState blocks or unblocks a user.
+func (s *Store) SetUserState(ctx context.Context, id int64, state string) error {
+	return s.exec(ctx, errUserNotFound, `UPDATE users SET state = ?, updated_at = ? WHERE id = ?`, state, s.Now(), id)
+}
+
+// exec runs one write statement; no row affected means notFound.
+func (s *Store) exec(ctx context.Context, notFound error, query string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, s.w.Rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 && notFound != nil {
+		return notFound
+	}
+	return nil
+}
+
+// RegisterUser validates a new account, hashes its password and stores it.
+func (s *Store) RegisterUser(ctx context.Context, in model.NewUserInput) (*model.User, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	u := &model.User{Username: in.Username, Name: in.Name, Email: in.Email, PasswordHash: hash, Admin: in.Admin}
+	if err := s.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,127 @@
+// Package handlers says what each of Hooklab's URLs does. routes.go holds
+// the whole URL map; pages, htmx fragments and /api/v4 JSON handlers live
+// in separate files per resource.
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/model"
+	"github.com/hooklab/hooklab/web"
+)
+
+// Mailer sends e-mail (SMTP, or the log when no SMTP server is set).
+type Mailer interface {
+	Send(ctx context.Context, m model.Mail) error
+}
+
+// Config is what handlers need to know about the running instance.
+type Config struct {
+	Version     string
+	ExternalURL string
+}
+
+// Deps are the collaborators handlers call.
+type Deps struct {
+	Store  *db.Store
+	Mailer Mailer
+	Logger *slog.Logger
+	// Ready reports whether the instance may take traffic (readiness).
+	Ready func(ctx context.Context) error
+}
+
+// Handler serves every URL.
+type Handler struct {
+	srv     *web.Server
+	store   *db.Store
+	mail    Mailer
+	log     *slog.Logger
+	cfg     Config
+	ready   func(ctx context.Context) error
+	signIns *web.Throttle
+}
+
+// New makes the handlers and registers every route on srv.
+func New(srv *web.Server, cfg Config, deps Deps) *Handler {
+	h := &Handler{
+		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
+		ready: deps.Ready, signIns: web.NewThrottle(),
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.ready == nil {
+		h.ready = deps.Store.Ping
+	}
+	h.routes(srv.Echo)
+	return h
+}
+
+// Authenticator loads users for web sessions and API tokens.
+type Authenticator struct {
+	Store *db.Store
+	Now   func() time.Time
+}
+
+// SessionUser implements web.Authenticator.
+func (a Authenticator) SessionUser(ctx context.Context, id int64, version string) (*model.User, error) {
+	u, err := a.Store.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active() || SessionVersion(u) != version {
+		return nil, model.ErrUnauthorized
+	}
+	return u, nil
+}
+
+// TokenUser implements web.Authenticator with GitLab's answers for bad tokens.
+func (a Authenticator) TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error) {
+	t, err := a.Store.TokenByRaw(ctx, raw)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil, &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
+	switch {
+	case t.Revoked:
+		return nil, nil, &web.TokenError{Description: "Token has been revoked."}
+	case t.Expired(now):
+		return nil, nil, &web.TokenError{Description: "Token has expired."}
+	}
+	u, err := a.Store.User(ctx, t.UserID)
+	if err != nil {
+		return nil, nil, &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
+	}
+	if !u.Active() {
+		return nil, nil, model.Forbidden("403 Forbidden - Your account has been blocked.")
+	}
+	if err := a.Store.TouchToken(ctx, t); err != nil {
+		return nil, nil, err
+	}
+	return u, t, nil
+}
+
+// SessionVersion ties sessions to the password: a new password ends them.
+func SessionVersion(u *model.User) string {
+	sum := sha256.Sum256([]byte(u.PasswordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// user is the signed-in user; routes behind RequireUser always have one.
+func user(c echo.Context) *model.User { return web.CurrentUser(c) }
+
+func (h *Handler) ctx(c echo.Context) context.Context { return c.Request().Context() }

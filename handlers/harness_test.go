@@ -1,0 +1,231 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/db/dbtest"
+	"github.com/hooklab/hooklab/handlers"
+	"github.com/hooklab/hooklab/model"
+	"github.com/hooklab/hooklab/web"
+)
+
+// testApp is the real router over a real SQLite store in t.TempDir().
+type testApp struct {
+	t     *testing.T
+	store *db.Store
+	srv   *web.Server
+	mail  *mailbox
+	logs  *logBuffer
+}
+
+const externalURL = "http://hooklab.test"
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	store := dbtest.Open(t)
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := web.New(web.Config{
+		ExternalURL:     externalURL,
+		SessionHashKey:  []byte(strings.Repeat("h", 64)),
+		SessionBlockKey: []byte(strings.Repeat("b", 32)),
+		Logger:          log,
+		APIPrefix:       handlers.APIPrefix,
+		NoCSRF:          handlers.NoCSRFPrefixes,
+		Auth:            handlers.Authenticator{Store: store},
+	})
+	mb := &mailbox{}
+	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log})
+	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs}
+}
+
+// serve runs one request through the router.
+func (a *testApp) serve(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	a.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+// api calls the JSON API with a token; body is JSON-encoded when not nil.
+func (a *testApp) api(method, path, token string, body any) *httptest.ResponseRecorder {
+	a.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		r = strings.NewReader(string(b))
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("PRIVATE-TOKEN", token)
+	}
+	return a.serve(req)
+}
+
+// token issues an api-scoped token for u.
+func (a *testApp) token(u *model.User, scopes ...string) string {
+	a.t.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{model.ScopeAPI}
+	}
+	raw, _, err := a.store.IssueToken(context.Background(), u.ID, model.NewTokenInput{Name: "test", Scopes: scopes})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return raw
+}
+
+// browser is a signed-in (or anonymous) session against the router, with
+// cookies, that posts forms with their CSRF token.
+type browser struct {
+	a    *testApp
+	jar  *cookiejar.Jar
+	csrf string
+}
+
+func (a *testApp) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{a: a, jar: jar}
+}
+
+// signedIn signs u in with the fixture password.
+func (a *testApp) signedIn(u *model.User) *browser {
+	a.t.Helper()
+	b := a.browser()
+	b.get("/users/sign_in")
+	rec := b.postForm("/users/sign_in", url.Values{"login": {u.Username}, "password": {dbtest.Password}})
+	if rec.Code != http.StatusSeeOther {
+		a.t.Fatalf("sign in %s: got %d, want 303; body %s", u.Username, rec.Code, rec.Body)
+	}
+	return b
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)"`)
+
+func (b *browser) do(req *http.Request) *httptest.ResponseRecorder {
+	u, _ := url.Parse(externalURL + req.URL.RequestURI())
+	for _, c := range b.jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	rec := b.a.serve(req)
+	b.jar.SetCookies(u, rec.Result().Cookies())
+	if m := csrfMeta.FindStringSubmatch(rec.Body.String()); m != nil {
+		b.csrf = m[1]
+	}
+	return rec
+}
+
+func (b *browser) get(path string) *httptest.ResponseRecorder {
+	return b.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// getHTMX requests a fragment as htmx does.
+func (b *browser) getHTMX(path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("HX-Request", "true")
+	return b.do(req)
+}
+
+// postForm posts a form with the session's CSRF token.
+func (b *browser) postForm(path string, form url.Values) *httptest.ResponseRecorder {
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("authenticity_token") == "" && b.csrf != "" {
+		form.Set("authenticity_token", b.csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// postHTMX posts a form the way htmx does (CSRF in a header).
+func (b *browser) postHTMX(path string, form url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", b.csrf)
+	return b.do(req)
+}
+
+// doc parses an HTML response for goquery assertions.
+func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// decode decodes a JSON response into v.
+func decode(t *testing.T, rec *httptest.ResponseRecorder, v any) {
+	t.Helper()
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		t.Fatalf("decode %s: %v", rec.Body, err)
+	}
+}
+
+// mailbox records sent mail.
+type mailbox struct {
+	mu   sync.Mutex
+	sent []model.Mail
+}
+
+func (m *mailbox) Send(_ context.Context, msg model.Mail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, msg)
+	return nil
+}
+
+func (m *mailbox) all() []model.Mail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]model.Mail(nil), m.sent...)
+}
+
+// logBuffer collects log output so tests can assert no secret is logged.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func newRequest(method, path, body string) *http.Request {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	return httptest.NewRequest(method, path, r)
+}

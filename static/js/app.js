@@ -1,0 +1,22 @@
+// Hooklab's own script: wires htmx to the CSRF token and keeps forms usable
+// without JavaScript (every hx-* element also works as a plain link or form).
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { e.detail.headers["X-CSRF-Token"] = meta.content; }
+  });
+  // Close an open dropdown after one of its items was chosen.
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      if (!d.contains(e.target) || e.target.closest(".menu button, .menu a")) { d.removeAttribute("open"); }
+    });
+  });
+  // <button data-dialog="id"> opens a <dialog>; [data-close-dialog] closes it.
+  document.addEventListener("click", function (e) {
+    var opener = e.target.closest("[data-dialog]");
+    if (opener) { var d = document.getElementById(opener.dataset.dialog); if (d) { e.preventDefault(); d.showModal(); } }
+    var closer = e.target.closest("[data-close-dialog]");
+    if (closer) { var dl = closer.closest("dialog"); if (dl) { e.preventDefault(); dl.close(); } }
+  });
+})();

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+// Authenticator loads the user behind a session or an API token.
+type Authenticator interface {
+	// SessionUser returns the user of a session, or an error when the user
+	// is gone, blocked or the session version no longer matches.
+	SessionUser(ctx context.Context, userID int64, version string) (*model.User, error)
+	// TokenUser returns the user and token for a raw personal access token.
+	TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error)
+}
+
+const (
+	userKey  = "user"
+	tokenKey = "token"
+)
+
+// authenticate puts the current user in the context: from the token under
+// the API prefix, from the session elsewhere. It never rejects; guards do.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.Auth == nil {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		if s.IsAPI(c) {
+			raw := apiToken(c.Request())
+			if raw == "" {
+				return next(c)
+			}
+			u, t, err := s.cfg.Auth.TokenUser(ctx, raw)
+			if err != nil {
+				return err
+			}
+			c.Set(userKey, u)
+			c.Set(tokenKey, t)
+			return next(c)
+		}
+		if id, ver := sessionUser(c); id != 0 {
+			u, err := s.cfg.Auth.SessionUser(ctx, id, ver)
+			if err != nil {
+				if !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrUnauthorized) {
+					return err
+				}
+				_ = s.sessions.SignOut(c)
+			} else {
+				c.Set(userKey, u)
+			}
+		}
+		return next(c)
+	}
+}
+
+// apiToken finds a personal access token the ways GitLab accepts one.
+func apiToken(r *http.Request) string {
+	if t := r.Header.Get("PRIVATE-TOKEN"); t != "" {
+		return strings.TrimSpace(t)
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "Bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return r.URL.Query().Get("private_token")
+}
+
+// CurrentUser is the signed-in user, or nil.
+func CurrentUser(c echo.Context) *model.User {
+	u, _ := c.Get(userKey).(*model.User)
+	return u
+}
+
+// CurrentToken is the API token of the request, or nil.
+func CurrentToken(c echo.Context) *model.PersonalAccessToken {
+	t, _ := c.Get(tokenKey).(*model.PersonalAccessToken)
+	return t
+}
+
+// RequireUser lets only signed-in users through: pages redirect to the
+// sign-in page (remembering where they were going), the API answers 401.
+func (s *Server) RequireUser(signInPath string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if CurrentUser(c) != nil {
+				return next(c)
+			}
+			if s.IsAPI(c) {
+				return &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
+			}
+			if c.Request().Method == http.MethodGet {
+				s.sessions.SetReturnTo(c, c.Request().URL.RequestURI())
+			}
+			return Redirect(c, signInPath)
+		}
+	}
+}
+
+// RequireScope checks the API token grants the scope the request needs:
+// read_api (or api) to read, api to change anything.
+func RequireScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t := CurrentToken(c)
+		if t == nil {
+			return next(c)
+		}
+		need := model.ScopeAPI
+		if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+			need = model.ScopeReadAPI
+		}
+		if !t.HasScope(need) {
+			return c.JSON(http.StatusForbidden, map[string]string{
+				"error":             "insufficient_scope",
+				"error_description": "The request requires higher privileges than provided by the access token.",
+				"scope":             need,
+			})
+		}
+		return next(c)
+	}
+}
+
+// RequireAdmin lets only administrators through; others get 404 (pages) or
+// 403 (API), as GitLab does.
+func (s *Server) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := CurrentUser(c); u != nil && u.Admin {
+			return next(c)
+		}
+		if s.IsAPI(c) {
+			return model.Forbidden("403 Forbidden")
+		}
+		return model.NotFound("Page")
+	}
+}

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"encoding/gob"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/views"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "_hooklab_session"
+
+const (
+	sessionKey  = "_session"
+	keyUserID   = "uid"
+	keyVersion  = "ver"
+	keyReturnTo = "return_to"
+)
+
+func init() { gob.Register(views.Flash{}) }
+
+// Sessions keeps signed and encrypted cookie sessions.
+type Sessions struct {
+	store  *sessions.CookieStore
+	secure bool
+}
+
+// NewSessions makes the cookie store: HttpOnly, SameSite=Lax, Secure when
+// the instance is served over https, one week long.
+func NewSessions(hashKey, blockKey []byte, secure bool) *Sessions {
+	st := sessions.NewCookieStore(hashKey, blockKey)
+	st.Options = &sessions.Options{Path: "/", MaxAge: 7 * 24 * 3600, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	return &Sessions{store: st, secure: secure}
+}
+
+// Middleware loads the session into the context. A cookie that cannot be
+// decoded (rotated keys) simply starts a new session.
+func (s *Sessions) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			sess, _ := s.store.Get(c.Request(), SessionCookie)
+			c.Set(sessionKey, sess)
+			return next(c)
+		}
+	}
+}
+
+func session(c echo.Context) *sessions.Session {
+	sess, _ := c.Get(sessionKey).(*sessions.Session)
+	if sess == nil {
+		sess = sessions.NewSession(nil, SessionCookie)
+	}
+	return sess
+}
+
+func (s *Sessions) save(c echo.Context) error {
+	return s.store.Save(c.Request(), c.Response(), session(c))
+}
+
+// SignIn starts a session for the user. version binds the session to the
+// user's password: changing the password ends every other session.
+func (s *Sessions) SignIn(c echo.Context, userID int64, version string) error {
+	sess := session(c)
+	returnTo, _ := sess.Values[keyReturnTo].(string)
+	sess.Values = map[any]any{keyUserID: userID, keyVersion: version}
+	if returnTo != "" {
+		sess.Values[keyReturnTo] = returnTo
+	}
+	return s.save(c)
+}
+
+// SignOut ends the session.
+func (s *Sessions) SignOut(c echo.Context) error {
+	sess := session(c)
+	sess.Values = map[any]any{}
+	sess.Options.MaxAge = -1
+	return s.save(c)
+}
+
+func sessionUser(c echo.Context) (int64, string) {
+	sess := session(c)
+	id, _ := sess.Values[keyUserID].(int64)
+	ver, _ := sess.Values[keyVersion].(string)
+	return id, ver
+}
+
+// SetReturnTo remembers where to go after signing in (local paths only).
+func (s *Sessions) SetReturnTo(c echo.Context, path string) {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return
+	}
+	session(c).Values[keyReturnTo] = path
+	_ = s.save(c)
+}
+
+// TakeReturnTo returns and forgets the remembered path, or def.
+func (s *Sessions) TakeReturnTo(c echo.Context, def string) string {
+	sess := session(c)
+	p, _ := sess.Values[keyReturnTo].(string)
+	if p == "" {
+		return def
+	}
+	delete(sess.Values, keyReturnTo)
+	_ = s.save(c)
+	return p
+}
+
+// Flash queues a message for the next page (kind: notice, alert, warning).
+func (s *Sessions) Flash(c echo.Context, kind, message string) {
+	sess := session(c)
+	sess.AddFlash(views.Flash{Kind: kind, Message: message})
+	_ = s.save(c)
+}
+
+// TakeFlashes returns and clears the queued messages.
+func (s *Sessions) TakeFlashes(c echo.Context) []views.Flash {
+	sess := session(c)
+	raw := sess.Flashes()
+	if len(raw) == 0 {
+		return nil
+	}
+	_ = s.save(c)
+	out := make([]views.Flash, 0, len(raw))
+	for _, r := range raw {
+		if f, ok := r.(views.Flash); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
