@@ -25,7 +25,7 @@ func branchFilterProblems(s BranchFilterStrategy, filter *string) []string {
 			return []string{"not valid RE2 syntax: " + re2ErrorText(err)}
 		}
 	case BranchFilterWildcard:
-		f := squish(*filter)
+		f := railsSquish(*filter)
 		if f == "" {
 			return nil
 		}
@@ -116,7 +116,7 @@ func ValidBranchName(name string) bool {
 // squish is Rails' String#squish, which GitLab applies to a wildcard filter
 // before checking and storing it: runs of whitespace become one space, and
 // the ends are trimmed.
-func squish(s string) string {
+func railsSquish(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
@@ -135,7 +135,7 @@ func BranchFromRef(ref string) (string, bool) {
 // microseconds and a hook holds no cache.
 func (h Hook) PushAllowed(branch string) bool {
 	f := h.PushEventsBranchFilter
-	if f == nil || isBlank(*f) {
+	if f == nil || railsBlank(*f) {
 		return true
 	}
 	switch h.BranchFilterStrategy {
@@ -161,7 +161,7 @@ func (h Hook) AllowsEvent(scope, ref string) bool {
 	branch, ok := BranchFromRef(ref)
 	if !ok {
 		f := h.PushEventsBranchFilter
-		return f == nil || isBlank(*f) || h.BranchFilterStrategy == BranchFilterAllBranches
+		return f == nil || railsBlank(*f) || h.BranchFilterStrategy == BranchFilterAllBranches
 	}
 	return h.PushAllowed(branch)
 }

@@ -55,7 +55,7 @@ func TestBranchFilterValidation(t *testing.T) {
 		t.Run(string(tt.strategy)+"/"+tt.filter, func(t *testing.T) {
 			h := validProjectHook()
 			h.BranchFilterStrategy = tt.strategy
-			h.PushEventsBranchFilter = ptr(tt.filter)
+			h.PushEventsBranchFilter = hookPtr(tt.filter)
 			if got := fieldErrors(t, h.Validate(), "push_events_branch_filter"); !slices.Equal(got, tt.want) {
 				t.Errorf("errors = %q, want %q", got, tt.want)
 			}
@@ -70,12 +70,12 @@ func TestBranchFilterNormalize(t *testing.T) {
 		filter   *string
 		want     *string
 	}{
-		{"wildcard gets rid of whitespace", BranchFilterWildcard, ptr(" branch "), ptr("branch")},
-		{"wildcard stores whitespace only as empty", BranchFilterWildcard, ptr(" "), ptr("")},
-		{"wildcard squishes inner runs", BranchFilterWildcard, ptr("a \t\n b"), ptr("a b")},
+		{"wildcard gets rid of whitespace", BranchFilterWildcard, hookPtr(" branch "), hookPtr("branch")},
+		{"wildcard stores whitespace only as empty", BranchFilterWildcard, hookPtr(" "), hookPtr("")},
+		{"wildcard squishes inner runs", BranchFilterWildcard, hookPtr("a \t\n b"), hookPtr("a b")},
 		{"wildcard keeps null", BranchFilterWildcard, nil, nil},
-		{"regex is stored as given", BranchFilterRegex, ptr(" ^a  b "), ptr(" ^a  b ")},
-		{"all branches stores null", BranchFilterAllBranches, ptr("main"), nil},
+		{"regex is stored as given", BranchFilterRegex, hookPtr(" ^a  b "), hookPtr(" ^a  b ")},
+		{"all branches stores null", BranchFilterAllBranches, hookPtr("main"), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,13 +85,13 @@ func TestBranchFilterNormalize(t *testing.T) {
 			h.Normalize()
 			got := h.PushEventsBranchFilter
 			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
-				t.Errorf("filter = %v, want %v", deref(got), deref(tt.want))
+				t.Errorf("filter = %v, want %v", showPtr(got), showPtr(tt.want))
 			}
 		})
 	}
 }
 
-func deref(s *string) string {
+func showPtr(s *string) string {
 	if s == nil {
 		return "<nil>"
 	}
@@ -154,48 +154,48 @@ func TestPushAllowed(t *testing.T) {
 		want     bool
 	}{
 		{BranchFilterWildcard, nil, "anything", true},
-		{BranchFilterWildcard, ptr(""), "anything", true},
-		{BranchFilterWildcard, ptr("  "), "anything", true},
-		{BranchFilterWildcard, ptr("main"), "main", true},
-		{BranchFilterWildcard, ptr("main"), "main2", false},
-		{BranchFilterWildcard, ptr("main"), "feature/main", false},
-		{BranchFilterWildcard, ptr("production/*"), "production/a", true},
-		{BranchFilterWildcard, ptr("production/*"), "production/a/b", true},
-		{BranchFilterWildcard, ptr("production/*"), "production/", true},
-		{BranchFilterWildcard, ptr("production/*"), "production", false},
-		{BranchFilterWildcard, ptr("production/*"), "xproduction/a", false},
-		{BranchFilterWildcard, ptr("*-stable"), "1-0-stable", true},
-		{BranchFilterWildcard, ptr("*-stable"), "1-0-stable-2", false},
-		{BranchFilterWildcard, ptr("*"), "anything/at/all", true},
-		{BranchFilterWildcard, ptr("a*b*c"), "a-b-c", true},
-		{BranchFilterWildcard, ptr("a*b*c"), "abc", true},
-		{BranchFilterWildcard, ptr("a*b*c"), "a-c-b", false},
-		{BranchFilterWildcard, ptr("a*ab"), "aab", true},
-		{BranchFilterWildcard, ptr("a*ab"), "ab", false},
-		{BranchFilterWildcard, ptr("re.ease"), "release", false}, // no regex meaning
-		{BranchFilterRegex, ptr("^(feature|hotfix)/"), "feature/login", true},
-		{BranchFilterRegex, ptr("^(feature|hotfix)/"), "main", false},
-		{BranchFilterRegex, ptr("stable"), "1-0-stable-x", true}, // unanchored
-		{BranchFilterRegex, ptr("^main$"), "main", true},
-		{BranchFilterRegex, ptr("^main$"), "main2", false},
-		{BranchFilterRegex, ptr("bad("), "bad(", false}, // does not compile: matches nothing
-		{BranchFilterRegex, ptr(""), "anything", true},
+		{BranchFilterWildcard, hookPtr(""), "anything", true},
+		{BranchFilterWildcard, hookPtr("  "), "anything", true},
+		{BranchFilterWildcard, hookPtr("main"), "main", true},
+		{BranchFilterWildcard, hookPtr("main"), "main2", false},
+		{BranchFilterWildcard, hookPtr("main"), "feature/main", false},
+		{BranchFilterWildcard, hookPtr("production/*"), "production/a", true},
+		{BranchFilterWildcard, hookPtr("production/*"), "production/a/b", true},
+		{BranchFilterWildcard, hookPtr("production/*"), "production/", true},
+		{BranchFilterWildcard, hookPtr("production/*"), "production", false},
+		{BranchFilterWildcard, hookPtr("production/*"), "xproduction/a", false},
+		{BranchFilterWildcard, hookPtr("*-stable"), "1-0-stable", true},
+		{BranchFilterWildcard, hookPtr("*-stable"), "1-0-stable-2", false},
+		{BranchFilterWildcard, hookPtr("*"), "anything/at/all", true},
+		{BranchFilterWildcard, hookPtr("a*b*c"), "a-b-c", true},
+		{BranchFilterWildcard, hookPtr("a*b*c"), "abc", true},
+		{BranchFilterWildcard, hookPtr("a*b*c"), "a-c-b", false},
+		{BranchFilterWildcard, hookPtr("a*ab"), "aab", true},
+		{BranchFilterWildcard, hookPtr("a*ab"), "ab", false},
+		{BranchFilterWildcard, hookPtr("re.ease"), "release", false}, // no regex meaning
+		{BranchFilterRegex, hookPtr("^(feature|hotfix)/"), "feature/login", true},
+		{BranchFilterRegex, hookPtr("^(feature|hotfix)/"), "main", false},
+		{BranchFilterRegex, hookPtr("stable"), "1-0-stable-x", true}, // unanchored
+		{BranchFilterRegex, hookPtr("^main$"), "main", true},
+		{BranchFilterRegex, hookPtr("^main$"), "main2", false},
+		{BranchFilterRegex, hookPtr("bad("), "bad(", false}, // does not compile: matches nothing
+		{BranchFilterRegex, hookPtr(""), "anything", true},
 		{BranchFilterAllBranches, nil, "anything", true},
-		{BranchFilterAllBranches, ptr("main"), "dev", true},
+		{BranchFilterAllBranches, hookPtr("main"), "dev", true},
 	}
 	for _, tt := range tests {
 		h := validProjectHook()
 		h.BranchFilterStrategy = tt.strategy
 		h.PushEventsBranchFilter = tt.filter
 		if got := h.PushAllowed(tt.branch); got != tt.want {
-			t.Errorf("%s %s: PushAllowed(%q) = %v, want %v", tt.strategy, deref(tt.filter), tt.branch, got, tt.want)
+			t.Errorf("%s %s: PushAllowed(%q) = %v, want %v", tt.strategy, showPtr(tt.filter), tt.branch, got, tt.want)
 		}
 	}
 }
 
 func TestAllowsEvent(t *testing.T) {
 	filtered := validProjectHook()
-	filtered.PushEventsBranchFilter = ptr("main")
+	filtered.PushEventsBranchFilter = hookPtr("main")
 	all := validProjectHook()
 	all.BranchFilterStrategy = BranchFilterAllBranches
 	tests := []struct {

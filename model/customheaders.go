@@ -23,7 +23,7 @@ func CustomHeadersProblems(headers map[string]string) []string {
 	if len(headers) > MaxHookEntries {
 		out = append(out, fmt.Sprintf("There are %d custom headers; the maximum is %d.", len(headers), MaxHookEntries))
 	}
-	for _, k := range sortedKeys(headers) {
+	for _, k := range sortedHookKeys(headers) {
 		if !ValidHookEntryName(k) {
 			out = append(out, invalidNameSentence(k))
 		}
@@ -63,6 +63,6 @@ func headerValueProblem(key, value string) string {
 	return ""
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedHookKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
 }

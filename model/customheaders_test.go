@@ -24,7 +24,7 @@ func TestCustomHeadersRules(t *testing.T) {
 		{"x", map[string]string{"x": "y"}, true},
 		{"2048 characters", map[string]string{"x": strings.Repeat("a", 2048)}, true},
 		{"two", map[string]string{"foo": "bar", "bar": "baz"}, true},
-		{"20 entries", entries(20), true},
+		{"20 entries", numberedEntries(20), true},
 		{"MY-TOKEN", map[string]string{"MY-TOKEN": "bar"}, true},
 		{"my_secr3t-token", map[string]string{"my_secr3t-token": "bar"}, true},
 		{"x-y-z", map[string]string{"x-y-z": "bar"}, true},
@@ -38,7 +38,7 @@ func TestCustomHeadersRules(t *testing.T) {
 		{"has spaces", map[string]string{"has spaces": "foo"}, false},
 		{"empty name", map[string]string{"": "foo"}, false},
 		{"1foo", map[string]string{"1foo": "foo"}, false},
-		{"21 entries", entries(21), false},
+		{"21 entries", numberedEntries(21), false},
 		{"MY--TOKEN", map[string]string{"MY--TOKEN": "foo"}, false},
 		{"MY__SECRET", map[string]string{"MY__SECRET": "foo"}, false},
 		{"x-_y", map[string]string{"x-_y": "foo"}, false},
@@ -99,7 +99,7 @@ func TestCustomHeadersProblemsSayWhy(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("problems =\n%q\nwant\n%q", got, want)
 	}
-	if got, want := CustomHeadersProblems(entries(21)), []string{"There are 21 custom headers; the maximum is 20."}; !slices.Equal(got, want) {
+	if got, want := CustomHeadersProblems(numberedEntries(21)), []string{"There are 21 custom headers; the maximum is 20."}; !slices.Equal(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}
 }

@@ -231,7 +231,7 @@ func (h *Hook) Normalize() {
 		h.PushEventsBranchFilter = nil
 	case BranchFilterWildcard:
 		if h.PushEventsBranchFilter != nil {
-			f := squish(*h.PushEventsBranchFilter)
+			f := railsSquish(*h.PushEventsBranchFilter)
 			h.PushEventsBranchFilter = &f
 		}
 	}
@@ -276,7 +276,7 @@ func (h Hook) Validate() error {
 
 	// GitLab checks the raw URL only when there are no variables; with
 	// variables it checks the interpolated URL further down instead.
-	if isBlank(h.URL) {
+	if railsBlank(h.URL) {
 		v.Add("url", "can't be blank")
 		if len(h.URLVariables) == 0 {
 			v.Add("url", "must be a valid URL")
@@ -316,7 +316,7 @@ func (h Hook) Validate() error {
 		// GitLab names this field interpolated_url (so the API answers
 		// {"interpolated_url": [...]}, not "Invalid url given").
 		if u, err := h.InterpolatedURL(); err == nil {
-			if isBlank(u) {
+			if railsBlank(u) {
 				v.Add("interpolated_url", "must be a valid URL")
 			} else if reason := urlBlockedReason(rubyStrip(u)); reason != "" {
 				v.Add("interpolated_url", "is blocked: "+reason)
@@ -374,8 +374,8 @@ func rubyStrip(s string) string {
 	return strings.Trim(s, " \t\n\v\f\r\x00")
 }
 
-// isBlank is Rails' blank? for strings: empty or only whitespace.
-func isBlank(s string) bool {
+// railsBlank is Rails' blank? for strings: empty or only whitespace.
+func railsBlank(s string) bool {
 	return strings.TrimSpace(s) == ""
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+var stateEpoch = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func TestAutoDisableTimeline(t *testing.T) {
 	// Each failure happens as soon as the hook is executable again: one
@@ -64,7 +64,7 @@ func TestAutoDisableTimeline(t *testing.T) {
 	}
 
 	h := validProjectHook()
-	now := t0
+	now := stateEpoch
 	var lastFailure time.Time
 	// One sequence, not subtests: each failure builds on the last.
 	for _, tt := range tests {
@@ -116,10 +116,10 @@ func TestAutoDisableTimeline(t *testing.T) {
 func TestFailuresWhileDisabledAreNotCounted(t *testing.T) {
 	h := validProjectHook()
 	h.RecentFailures = 5
-	until := t0.Add(2 * time.Minute)
+	until := stateEpoch.Add(2 * time.Minute)
 	h.DisabledUntil = &until
 
-	for _, at := range []time.Time{t0, t0.Add(time.Minute), until} {
+	for _, at := range []time.Time{stateEpoch, stateEpoch.Add(time.Minute), until} {
 		if h.RecordFailure(at, true) {
 			t.Errorf("RecordFailure at %v counted while disabled until %v", at, until)
 		}
@@ -142,7 +142,7 @@ func TestFailuresWhileDisabledAreNotCounted(t *testing.T) {
 func TestExecutable(t *testing.T) {
 	// GitLab's "with webhook auto-disabling failure thresholds" table, as
 	// WebHooks::AutoDisabling#executable? reads it at time now.
-	now := t0
+	now := stateEpoch
 	past, future := now.Add(-time.Minute), now.Add(time.Minute)
 	tests := []struct {
 		recent int
@@ -207,7 +207,7 @@ func TestNoAutoDisabling(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.hook
 			for i := 0; i < 50; i++ {
-				if h.RecordFailure(t0.Add(time.Duration(i)*time.Hour), tt.setting) {
+				if h.RecordFailure(stateEpoch.Add(time.Duration(i)*time.Hour), tt.setting) {
 					t.Fatalf("failure %d was counted", i+1)
 				}
 			}
@@ -219,11 +219,11 @@ func TestNoAutoDisabling(t *testing.T) {
 
 	sys := NewHook(SystemHookKind)
 	sys.RecentFailures = 100
-	if !sys.Executable(t0, true) || sys.AlertStatus(t0, true) != AlertExecutable {
+	if !sys.Executable(stateEpoch, true) || sys.AlertStatus(stateEpoch, true) != AlertExecutable {
 		t.Error("a system hook with stored failures is not executable")
 	}
 	g := NewHook(GroupHookKind)
-	if !g.RecordFailure(t0, true) {
+	if !g.RecordFailure(stateEpoch, true) {
 		t.Error("group hooks auto-disable too (SPEC §4.6), but the failure was not counted")
 	}
 }
@@ -233,7 +233,7 @@ func TestRecordSuccess(t *testing.T) {
 	if h.RecordSuccess() {
 		t.Error("RecordSuccess on a clean hook reported a change")
 	}
-	until := t0.Add(time.Hour)
+	until := stateEpoch.Add(time.Hour)
 	h.RecentFailures, h.DisabledUntil = 7, &until
 	if !h.RecordSuccess() {
 		t.Error("RecordSuccess on a failing hook reported no change")
@@ -243,7 +243,7 @@ func TestRecordSuccess(t *testing.T) {
 	}
 	// Counting starts over: three more failures are only counted.
 	for i := 1; i <= 3; i++ {
-		h.RecordFailure(t0.Add(time.Duration(i)*time.Second), true)
+		h.RecordFailure(stateEpoch.Add(time.Duration(i)*time.Second), true)
 	}
 	if h.DisabledUntil != nil || h.RecentFailures != 3 {
 		t.Errorf("after 3 new failures: %d, %v; want 3, nil", h.RecentFailures, h.DisabledUntil)

@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-func ptr[T any](v T) *T { return &v }
+func hookPtr[T any](v T) *T { return &v }
 
 // validProjectHook is a hook that passes Validate, for tests to spoil one
 // field at a time.
 func validProjectHook() Hook {
 	h := NewHook(ProjectHookKind)
-	h.ProjectID = ptr(int64(1))
+	h.ProjectID = hookPtr(int64(1))
 	h.URL = "https://webhook.example.com/hook"
 	return h
 }
@@ -338,7 +338,7 @@ func TestValidateOwnerAndKind(t *testing.T) {
 		t.Errorf("system hook: Validate() = %v, want nil", err)
 	}
 	g := NewHook(GroupHookKind)
-	g.GroupID = ptr(int64(7))
+	g.GroupID = hookPtr(int64(7))
 	g.URL = "https://example.com"
 	if err := g.Validate(); err != nil {
 		t.Errorf("group hook: Validate() = %v, want nil", err)
@@ -357,7 +357,7 @@ func TestValidateStrategy(t *testing.T) {
 func TestValidateDoesNotChangeHook(t *testing.T) {
 	h := validProjectHook()
 	h.URL = " https://example.com "
-	h.PushEventsBranchFilter = ptr("  a   b ")
+	h.PushEventsBranchFilter = hookPtr("  a   b ")
 	h.URLVariables = nil
 	_ = h.Validate()
 	if h.URL != " https://example.com " || *h.PushEventsBranchFilter != "  a   b " || h.URLVariables != nil {
@@ -418,7 +418,7 @@ func TestCloneSharesNothing(t *testing.T) {
 	h := validProjectHook()
 	h.URLVariables = map[string]string{"a": "1"}
 	h.CustomHeaders = map[string]string{"X": "1"}
-	h.PushEventsBranchFilter = ptr("main")
+	h.PushEventsBranchFilter = hookPtr("main")
 	c := h.Clone()
 	c.URLVariables["a"] = "2"
 	c.CustomHeaders["X"] = "2"

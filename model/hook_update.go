@@ -129,7 +129,7 @@ func ApplyHookUpdate(old Hook, u HookUpdate) (Hook, error) {
 	tokenSupplied := u.applyScalars(&h, true)
 
 	for _, e := range u.URLVariables {
-		if isBlank(e.Value) {
+		if railsBlank(e.Value) {
 			delete(h.URLVariables, e.Key)
 		} else {
 			h.URLVariables[e.Key] = e.Value
@@ -143,7 +143,7 @@ func ApplyHookUpdate(old Hook, u HookUpdate) (Hook, error) {
 		if stored, ok := old.CustomHeaders[e.Key]; ok && v == HookSecretMask {
 			v = stored
 		}
-		if isBlank(v) {
+		if railsBlank(v) {
 			delete(h.CustomHeaders, e.Key)
 		} else {
 			h.CustomHeaders[e.Key] = v

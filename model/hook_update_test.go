@@ -28,13 +28,13 @@ func TestApplyHookUpdateToken(t *testing.T) {
 		wantToken string
 	}{
 		{"resets token if url changed", HookUpdate{URL: &newURL}, ""},
-		{"keeps token if the same token comes with the new url", HookUpdate{URL: &newURL, Token: ptr("old-token")}, "old-token"},
-		{"takes a new token that comes with the new url", HookUpdate{URL: &newURL, Token: ptr("token")}, "token"},
-		{"keeps token if url did not change", HookUpdate{Name: ptr("renamed")}, "old-token"},
-		{"keeps token if the same url is supplied", HookUpdate{URL: ptr(" http://example.com/{abc} ")}, "old-token"},
-		{"the mask keeps the stored token", HookUpdate{Token: ptr(HookSecretMask)}, "old-token"},
-		{"the mask is not a new token: url change still resets", HookUpdate{URL: &newURL, Token: ptr(HookSecretMask)}, ""},
-		{"an empty token clears it", HookUpdate{Token: ptr("")}, ""},
+		{"keeps token if the same token comes with the new url", HookUpdate{URL: &newURL, Token: hookPtr("old-token")}, "old-token"},
+		{"takes a new token that comes with the new url", HookUpdate{URL: &newURL, Token: hookPtr("token")}, "token"},
+		{"keeps token if url did not change", HookUpdate{Name: hookPtr("renamed")}, "old-token"},
+		{"keeps token if the same url is supplied", HookUpdate{URL: hookPtr(" http://example.com/{abc} ")}, "old-token"},
+		{"the mask keeps the stored token", HookUpdate{Token: hookPtr(HookSecretMask)}, "old-token"},
+		{"the mask is not a new token: url change still resets", HookUpdate{URL: &newURL, Token: hookPtr(HookSecretMask)}, ""},
+		{"an empty token clears it", HookUpdate{Token: hookPtr("")}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,21 +67,21 @@ func TestApplyHookUpdateURLVariables(t *testing.T) {
 		{
 			name:      "resets url variables if url changed",
 			hook:      storedHook(),
-			update:    HookUpdate{URL: ptr("http://example.com/new-hook")},
+			update:    HookUpdate{URL: hookPtr("http://example.com/new-hook")},
 			wantVars:  map[string]string{},
 			wantValid: true,
 		},
 		{
 			name:     "resets url variables if url is changed but url variables stayed the same",
 			hook:     storedHook(),
-			update:   HookUpdate{URL: ptr("http://test.example.com/{abc}")},
+			update:   HookUpdate{URL: hookPtr("http://test.example.com/{abc}")},
 			wantVars: map[string]string{},
 		},
 		{
 			name: "resets url variables if url is changed and url variables are appended",
 			hook: storedHook(),
 			update: HookUpdate{
-				URL:          ptr("http://suspicious.example.com/{abc}/{foo}"),
+				URL:          hookPtr("http://suspicious.example.com/{abc}/{foo}"),
 				URLVariables: []HookEntry{{"foo", "bar"}},
 			},
 			wantVars: map[string]string{},
@@ -90,7 +90,7 @@ func TestApplyHookUpdateURLVariables(t *testing.T) {
 			name: "resets url variables if url is changed and url variables are removed",
 			hook: storedHook(),
 			update: HookUpdate{
-				URL:          ptr("http://suspicious.example.com/{abc}"),
+				URL:          hookPtr("http://suspicious.example.com/{abc}"),
 				URLVariables: []HookEntry{{"def", ""}},
 			},
 			wantVars: map[string]string{},
@@ -105,7 +105,7 @@ func TestApplyHookUpdateURLVariables(t *testing.T) {
 			name: "does not reset url variables if both url and url variables are changed",
 			hook: storedHook(),
 			update: HookUpdate{
-				URL:          ptr("http://example.com/{one}/{two}"),
+				URL:          hookPtr("http://example.com/{one}/{two}"),
 				URLVariables: []HookEntry{{"abc", ""}, {"def", ""}, {"one", "foo"}, {"two", "bar"}},
 			},
 			wantVars:  map[string]string{"one": "foo", "two": "bar"},
@@ -120,7 +120,7 @@ func TestApplyHookUpdateURLVariables(t *testing.T) {
 				return h
 			}(),
 			update: HookUpdate{
-				URL:          ptr("http://example.com/{one}/{two}"),
+				URL:          hookPtr("http://example.com/{one}/{two}"),
 				URLVariables: []HookEntry{{"one", "foo"}, {"two", "bar"}},
 			},
 			wantVars:  map[string]string{"one": "foo", "two": "bar"},
@@ -177,7 +177,7 @@ func TestApplyHookUpdateURLVariables(t *testing.T) {
 	}
 
 	t.Run("a cleared variable still in the URL is named", func(t *testing.T) {
-		_, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: ptr("http://test.example.com/{abc}")})
+		_, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: hookPtr("http://test.example.com/{abc}")})
 		want := []string{`Invalid URL template. Missing keys: ["abc"]`}
 		if got := fieldErrors(t, err, "url"); !slices.Equal(got, want) {
 			t.Errorf("url errors = %q, want %q", got, want)
@@ -195,26 +195,26 @@ func TestApplyHookUpdateCustomHeaders(t *testing.T) {
 	}{
 		{
 			name:        "resets custom headers if url changed",
-			update:      HookUpdate{URL: ptr("http://example.com/new-hook")},
+			update:      HookUpdate{URL: hookPtr("http://example.com/new-hook")},
 			wantHeaders: map[string]string{},
 		},
 		{
 			name: "resets custom headers if url and url variables changed",
 			update: HookUpdate{
-				URL:          ptr("http://example.com/{something}"),
+				URL:          hookPtr("http://example.com/{something}"),
 				URLVariables: []HookEntry{{"abc", ""}, {"def", ""}, {"something", "testing-around"}},
 			},
 			wantHeaders: map[string]string{},
 		},
 		{
 			name:        "does not reset custom headers if url stayed the same",
-			update:      HookUpdate{URL: ptr("http://example.com/{abc}")},
+			update:      HookUpdate{URL: hookPtr("http://example.com/{abc}")},
 			wantHeaders: map[string]string{"test": "blub"},
 		},
 		{
 			name: "does not reset custom headers if url and url variables changed and evaluate to the same url",
 			update: HookUpdate{
-				URL:          ptr("http://example.com/{def}"),
+				URL:          hookPtr("http://example.com/{def}"),
 				URLVariables: []HookEntry{{"abc", ""}, {"def", "supers3cret"}},
 			},
 			wantHeaders: map[string]string{"test": "blub"},
@@ -222,7 +222,7 @@ func TestApplyHookUpdateCustomHeaders(t *testing.T) {
 		{
 			name: "headers supplied with a URL change are cleared too",
 			update: HookUpdate{
-				URL:           ptr("http://example.com/new-hook"),
+				URL:           hookPtr("http://example.com/new-hook"),
 				CustomHeaders: []HookEntry{{"X-New", "v"}},
 			},
 			wantHeaders: map[string]string{},
@@ -278,13 +278,13 @@ func TestApplyHookUpdateFields(t *testing.T) {
 	regex := BranchFilterRegex
 	all := BranchFilterAllBranches
 	got, err := ApplyHookUpdate(storedHook(), HookUpdate{
-		Name:                   ptr("Deploys"),
-		Description:            ptr("Tells the deployer"),
+		Name:                   hookPtr("Deploys"),
+		Description:            hookPtr("Tells the deployer"),
 		Events:                 map[string]bool{"push_events": false, "tag_push_events": true, "member_events": true, "bogus": true},
-		PushEventsBranchFilter: ptr("^release/"),
+		PushEventsBranchFilter: hookPtr("^release/"),
 		BranchFilterStrategy:   &regex,
-		EnableSSLVerification:  ptr(false),
-		CustomWebhookTemplate:  ptr(`{"event":"{{object_kind}}"}`),
+		EnableSSLVerification:  hookPtr(false),
+		CustomWebhookTemplate:  hookPtr(`{"event":"{{object_kind}}"}`),
 	})
 	if err != nil {
 		t.Fatalf("ApplyHookUpdate error = %v", err)
@@ -297,8 +297,8 @@ func TestApplyHookUpdateFields(t *testing.T) {
 	if attrs, want := got.Events.Attributes(), []string{"tag_push_events"}; !slices.Equal(attrs, want) {
 		t.Errorf("events = %v, want %v", attrs, want)
 	}
-	if got.BranchFilterStrategy != BranchFilterRegex || deref(got.PushEventsBranchFilter) != `"^release/"` {
-		t.Errorf("filter = %s %s, want regex \"^release/\"", got.BranchFilterStrategy, deref(got.PushEventsBranchFilter))
+	if got.BranchFilterStrategy != BranchFilterRegex || showPtr(got.PushEventsBranchFilter) != `"^release/"` {
+		t.Errorf("filter = %s %s, want regex \"^release/\"", got.BranchFilterStrategy, showPtr(got.PushEventsBranchFilter))
 	}
 
 	got, err = ApplyHookUpdate(got, HookUpdate{BranchFilterStrategy: &all})
@@ -306,10 +306,10 @@ func TestApplyHookUpdateFields(t *testing.T) {
 		t.Fatalf("ApplyHookUpdate error = %v", err)
 	}
 	if got.PushEventsBranchFilter != nil {
-		t.Errorf("all_branches filter = %s, want <nil>", deref(got.PushEventsBranchFilter))
+		t.Errorf("all_branches filter = %s, want <nil>", showPtr(got.PushEventsBranchFilter))
 	}
 
-	_, err = ApplyHookUpdate(storedHook(), HookUpdate{PushEventsBranchFilter: ptr("bad branch")})
+	_, err = ApplyHookUpdate(storedHook(), HookUpdate{PushEventsBranchFilter: hookPtr("bad branch")})
 	if got, want := fieldErrors(t, err, "push_events_branch_filter"), []string{"is not a valid branch name"}; !slices.Equal(got, want) {
 		t.Errorf("filter errors = %q, want %q", got, want)
 	}
@@ -319,7 +319,7 @@ func TestApplyHookUpdateLeavesOldAlone(t *testing.T) {
 	old := storedHook()
 	before := old.Clone()
 	_, _ = ApplyHookUpdate(old, HookUpdate{
-		URL:           ptr("http://elsewhere.example.com/{abc}"),
+		URL:           hookPtr("http://elsewhere.example.com/{abc}"),
 		URLVariables:  []HookEntry{{"abc", "x"}},
 		CustomHeaders: []HookEntry{{"test", ""}},
 	})
@@ -330,7 +330,7 @@ func TestApplyHookUpdateLeavesOldAlone(t *testing.T) {
 }
 
 func TestApplyHookUpdateReturnsAttemptOnError(t *testing.T) {
-	got, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: ptr("ftp://example.com"), Name: ptr("typed")})
+	got, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: hookPtr("ftp://example.com"), Name: hookPtr("typed")})
 	if err == nil {
 		t.Fatal("ApplyHookUpdate error = nil, want one")
 	}
@@ -347,12 +347,12 @@ func TestHookUpdateEmpty(t *testing.T) {
 		t.Error("empty lists: Empty() = false, want true (GitLab ignores an empty list)")
 	}
 	for name, u := range map[string]HookUpdate{
-		"url":     {URL: ptr("")},
+		"url":     {URL: hookPtr("")},
 		"events":  {Events: map[string]bool{"push_events": false}},
 		"vars":    {URLVariables: []HookEntry{{"a", "b"}}},
 		"headers": {CustomHeaders: []HookEntry{{"a", "b"}}},
 		"replace": {ReplaceCustomHeaders: true},
-		"ssl":     {EnableSSLVerification: ptr(true)},
+		"ssl":     {EnableSSLVerification: hookPtr(true)},
 	} {
 		if u.Empty() {
 			t.Errorf("%s: Empty() = true, want false", name)
@@ -362,11 +362,11 @@ func TestHookUpdateEmpty(t *testing.T) {
 
 func TestApplyHookCreate(t *testing.T) {
 	base := NewHook(GroupHookKind)
-	base.GroupID = ptr(int64(3))
+	base.GroupID = hookPtr(int64(3))
 
 	got, err := ApplyHookCreate(base, HookUpdate{
-		URL:           ptr(" https://example.com/{path} "),
-		Token:         ptr(HookSecretMask),
+		URL:           hookPtr(" https://example.com/{path} "),
+		Token:         hookPtr(HookSecretMask),
 		Events:        map[string]bool{"member_events": true, "repository_update_events": true},
 		URLVariables:  []HookEntry{{"path", "p"}},
 		CustomHeaders: []HookEntry{{"X-A", "1"}},
@@ -391,7 +391,7 @@ func TestApplyHookCreate(t *testing.T) {
 		t.Errorf("ApplyHookCreate changed its base: %+v", base)
 	}
 
-	_, err = ApplyHookCreate(base, HookUpdate{URL: ptr("https://example.com/{path}"), URLVariables: []HookEntry{{"path", ""}}})
+	_, err = ApplyHookCreate(base, HookUpdate{URL: hookPtr("https://example.com/{path}"), URLVariables: []HookEntry{{"path", ""}}})
 	if got, want := fieldErrors(t, err, "url_variables"), []string{"must be a valid json schema"}; !slices.Equal(got, want) {
 		t.Errorf("blank variable on create: url_variables errors = %q, want %q", got, want)
 	}

@@ -49,7 +49,7 @@ func URLVariablesProblems(vars map[string]string) []string {
 	if len(vars) > MaxHookEntries {
 		out = append(out, fmt.Sprintf("There are %d URL variables; the maximum is %d.", len(vars), MaxHookEntries))
 	}
-	for _, k := range sortedKeys(vars) {
+	for _, k := range sortedHookKeys(vars) {
 		if !ValidHookEntryName(k) {
 			out = append(out, invalidNameSentence(k))
 		}
@@ -139,14 +139,14 @@ func MaskURL(rawURL string, rows []URLMaskRow) (string, []HookEntry, error) {
 	var entries []HookEntry
 	seen := map[string]bool{}
 	for i, r := range rows {
-		if isBlank(r.Key) && isBlank(r.Value) {
+		if railsBlank(r.Key) && railsBlank(r.Value) {
 			continue
 		}
 		keyField := fmt.Sprintf("url_variables.%d.key", i)
 		valueField := fmt.Sprintf("url_variables.%d.value", i)
 		ok := true
 		switch {
-		case isBlank(r.Key):
+		case railsBlank(r.Key):
 			v.Add(keyField, "This field is required.")
 			ok = false
 		case !ValidHookEntryName(r.Key):
@@ -158,7 +158,7 @@ func MaskURL(rawURL string, rows []URLMaskRow) (string, []HookEntry, error) {
 		}
 		seen[r.Key] = true
 		switch {
-		case isBlank(r.Value):
+		case railsBlank(r.Value):
 			v.Add(valueField, "This field is required.")
 			ok = false
 		case !strings.Contains(rawURL, r.Value):

@@ -9,7 +9,7 @@ import (
 )
 
 // entries builds n variables k1..kn, GitLab's 20-versus-21 example.
-func entries(n int) map[string]string {
+func numberedEntries(n int) map[string]string {
 	m := map[string]string{}
 	for i := 1; i <= n; i++ {
 		m[fmt.Sprintf("k%d", i)] = "value"
@@ -32,7 +32,7 @@ func TestURLVariablesRules(t *testing.T) {
 		{"x", map[string]string{"x": "y"}, true},
 		{"2048 characters", map[string]string{"x": strings.Repeat("a", 2048)}, true},
 		{"two", map[string]string{"foo": "bar", "bar": "baz"}, true},
-		{"20 entries", entries(20), true},
+		{"20 entries", numberedEntries(20), true},
 		{"MY-TOKEN", map[string]string{"MY-TOKEN": "bar"}, true},
 		{"my_secr3t-token", map[string]string{"my_secr3t-token": "bar"}, true},
 		{"x-y-z", map[string]string{"x-y-z": "bar"}, true},
@@ -44,7 +44,7 @@ func TestURLVariablesRules(t *testing.T) {
 		{"has spaces", map[string]string{"has spaces": "foo"}, false},
 		{"empty name", map[string]string{"": "foo"}, false},
 		{"1foo", map[string]string{"1foo": "foo"}, false},
-		{"21 entries", entries(21), false},
+		{"21 entries", numberedEntries(21), false},
 		{"MY--TOKEN", map[string]string{"MY--TOKEN": "foo"}, false},
 		{"MY__SECRET", map[string]string{"MY__SECRET": "foo"}, false},
 		{"x-_y", map[string]string{"x-_y": "foo"}, false},
@@ -82,7 +82,7 @@ func TestURLVariablesProblemsSayWhy(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("problems =\n%q\nwant\n%q", got, want)
 	}
-	if got, want := URLVariablesProblems(entries(21)), []string{"There are 21 URL variables; the maximum is 20."}; !slices.Equal(got, want) {
+	if got, want := URLVariablesProblems(numberedEntries(21)), []string{"There are 21 URL variables; the maximum is 20."}; !slices.Equal(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}
 }
