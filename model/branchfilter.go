@@ -113,7 +113,7 @@ func ValidBranchName(name string) bool {
 	return true
 }
 
-// squish is Rails' String#squish, which GitLab applies to a wildcard filter
+// railsSquish is Rails' String#squish, which GitLab applies to a wildcard filter
 // before checking and storing it: runs of whitespace become one space, and
 // the ends are trimmed.
 func railsSquish(s string) string {
