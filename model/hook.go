@@ -243,8 +243,6 @@ func (h *Hook) Normalize() {
 	}
 }
 
-// Field names in validation errors are GitLab's attribute names, so the API
-// can answer {"message": {"url": [...]}} exactly as GitLab does.
 const (
 	maxHookNameLength        = 255
 	maxHookDescriptionLength = 2048
@@ -252,9 +250,10 @@ const (
 )
 
 // Validate checks h, as Normalize would leave it, against GitLab's rules and
-// messages (SPEC §2.1–2.4). It does not check that the URL is public: that
-// needs DNS. The caller does it on the URL PublicURLField names, and only
-// when Validate passed, as GitLab does.
+// messages (SPEC §2.1–2.4). Fields are named by GitLab's attributes, so the
+// API can answer {"message": {"url": [...]}} as GitLab does. It does not
+// check that the URL is public: that needs DNS. The caller does it on the
+// URL PublicURLField names, and only when Validate passed, as GitLab does.
 func (h Hook) Validate() error {
 	h = h.Clone()
 	h.Normalize()
