@@ -127,6 +127,12 @@ const maxJSONDepth = 10000
 // DecodeJSON decodes one JSON value into the ordered tree described at
 // JSONObject. Trailing data after the value is an error.
 func DecodeJSON(data []byte) (any, error) {
+	// A first pass by encoding/json gives syntax errors with a position;
+	// the token stream below reports them without one.
+	var raw json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, describeJSONError(data, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeValue(dec, 0)
@@ -140,6 +146,23 @@ func DecodeJSON(data []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// describeJSONError adds the line and column of a syntax error.
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	line, col := 1, 1
+	for _, b := range data[:min(max(int(se.Offset)-1, 0), len(data))] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("%s at line %d, column %d", se.Error(), line, col)
 }
 
 func decodeValue(dec *json.Decoder, depth int) (any, error) {

@@ -83,3 +83,19 @@ func TestJSONObjectAccessors(t *testing.T) {
 		t.Errorf("clone shares state: original name = %q, want %q", got, want)
 	}
 }
+
+func TestDecodeJSONErrorPosition(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"a":1,}`, "invalid character '}' looking for beginning of object key string at line 1, column 8"},
+		{"{\n  \"test\":oldrev}", "invalid character 'o' looking for beginning of value at line 2, column 10"},
+		{`{"a":1} x`, "invalid character 'x' after top-level value at line 1, column 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := DecodeJSON([]byte(tt.in))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
