@@ -329,9 +329,9 @@ func PushHooksAllowed(payloads []*JSONObject, limit int) []bool {
 	return allowed
 }
 
-// projectID returns the payload's project ID as a JSON number literal, from
+// payloadProjectID returns the payload's project ID as a JSON number literal, from
 // project.id, project_id or object_attributes.project_id.
-func projectID(p *JSONObject) string {
+func payloadProjectID(p *JSONObject) string {
 	for _, path := range [][]string{{"project", "id"}, {"project_id"}, {"object_attributes", "project_id"}} {
 		v, ok := p.Lookup(path...)
 		if !ok {

@@ -141,8 +141,8 @@ func pushPayload(t *testing.T, kind, ref, before, after string) *JSONObject {
 }
 
 const (
-	sha1 = "95790bf891e76fee5e1747ab589903a6a1f80f22"
-	sha2 = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
+	shaOld = "95790bf891e76fee5e1747ab589903a6a1f80f22"
+	shaNew = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
 )
 
 func TestPushRefChange(t *testing.T) {
@@ -152,12 +152,12 @@ func TestPushRefChange(t *testing.T) {
 		want                RefChange
 		ok                  bool
 	}{
-		{"branch created", KindPush, BlankRef, sha1, RefChange{RefBranch, RefCreated}, true},
-		{"branch removed", KindPush, sha1, BlankRef, RefChange{RefBranch, RefRemoved}, true},
-		{"branch pushed", KindPush, sha1, sha2, RefChange{RefBranch, RefPushed}, true},
-		{"tag created", KindTagPush, BlankRef, sha1, RefChange{RefTag, RefCreated}, true},
-		{"tag removed", KindTagPush, sha1, BlankRef, RefChange{RefTag, RefRemoved}, true},
-		{"SHA-256 blank", KindPush, strings.Repeat("0", 64), sha1, RefChange{RefBranch, RefCreated}, true},
+		{"branch created", KindPush, BlankRef, shaOld, RefChange{RefBranch, RefCreated}, true},
+		{"branch removed", KindPush, shaOld, BlankRef, RefChange{RefBranch, RefRemoved}, true},
+		{"branch pushed", KindPush, shaOld, shaNew, RefChange{RefBranch, RefPushed}, true},
+		{"tag created", KindTagPush, BlankRef, shaOld, RefChange{RefTag, RefCreated}, true},
+		{"tag removed", KindTagPush, shaOld, BlankRef, RefChange{RefTag, RefRemoved}, true},
+		{"SHA-256 blank", KindPush, strings.Repeat("0", 64), shaOld, RefChange{RefBranch, RefCreated}, true},
 		{"not a push", KindIssue, "", "", RefChange{}, false},
 	}
 	for _, tt := range tests {
@@ -171,10 +171,10 @@ func TestPushRefChange(t *testing.T) {
 }
 
 func TestPushHooksAllowed(t *testing.T) {
-	created := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, BlankRef, sha1) }
-	pushed := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, sha1, sha2) }
-	removed := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, sha1, BlankRef) }
-	tag := func(ref string) *JSONObject { return pushPayload(t, KindTagPush, "refs/tags/"+ref, BlankRef, sha1) }
+	created := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, BlankRef, shaOld) }
+	pushed := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, shaOld, shaNew) }
+	removed := func(ref string) *JSONObject { return pushPayload(t, KindPush, "refs/heads/"+ref, shaOld, BlankRef) }
+	tag := func(ref string) *JSONObject { return pushPayload(t, KindTagPush, "refs/tags/"+ref, BlankRef, shaOld) }
 	issue, _ := ParsePayload([]byte(`{"object_kind":"issue"}`))
 
 	tests := []struct {

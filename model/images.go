@@ -61,7 +61,7 @@ func AbsoluteImageURLs(markdown, baseURL, uploadsPrefix string) string {
 		}
 		url := markdown[m[2*urlGroup]:m[2*urlGroup+1]]
 		if strings.HasPrefix(url, "/uploads") || strings.HasPrefix(url, "uploads") {
-			url = joinPath(uploadsPrefix, url)
+			url = rubyFileJoin(uploadsPrefix, url)
 		}
 		if !strings.HasPrefix(url, "/") {
 			url = "/" + url
@@ -79,8 +79,8 @@ func AbsoluteImageURLs(markdown, baseURL, uploadsPrefix string) string {
 	return out.String()
 }
 
-// joinPath joins like Ruby's File.join: one "/" between the parts.
-func joinPath(prefix, p string) string {
+// rubyFileJoin joins like Ruby's File.join: one "/" between the parts.
+func rubyFileJoin(prefix, p string) string {
 	return strings.TrimRight(prefix, "/") + "/" + strings.TrimLeft(p, "/")
 }
 
@@ -98,7 +98,7 @@ func joinPath(prefix, p string) string {
 // taken from project.id, project_id or object_attributes.project_id.
 // Rewriting is idempotent: absolute URLs are never touched.
 func RewriteImageURLs(p *JSONObject, externalURL string) {
-	prefix := ProjectUploadsPrefix(projectID(p))
+	prefix := ProjectUploadsPrefix(payloadProjectID(p))
 	rewrite := func(obj *JSONObject, key string) {
 		if obj == nil {
 			return

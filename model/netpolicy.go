@@ -297,9 +297,9 @@ func ParseAllowlistEntry(s string) AllowlistEntry {
 	e := AllowlistEntry{Raw: s}
 	addr := s
 	if m := bracketedWithPort.FindStringSubmatch(s); m != nil {
-		addr, e.Port = m[1], parsePort(m[2])
+		addr, e.Port = m[1], parseAllowlistPort(m[2])
 	} else if m := hostWithPort.FindStringSubmatch(s); m != nil {
-		addr, e.Port = m[1], parsePort(m[2])
+		addr, e.Port = m[1], parseAllowlistPort(m[2])
 	}
 	if p, ok := parseIPRange(addr); ok {
 		e.Prefix = p
@@ -309,7 +309,7 @@ func ParseAllowlistEntry(s string) AllowlistEntry {
 	return e
 }
 
-func parsePort(s string) int {
+func parseAllowlistPort(s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 65535 {
 		return -1
@@ -334,7 +334,7 @@ func parseIPRange(s string) (netip.Prefix, bool) {
 		if n, err := strconv.Atoi(maskPart); err == nil && maskPart != "" && maskPart[0] != '+' {
 			bits = n
 		} else if m, err := netip.ParseAddr(maskPart); err == nil && m.Is4() && ip.Is4() {
-			n, contiguous := maskBits(m)
+			n, contiguous := netmaskBits(m)
 			if !contiguous {
 				return netip.Prefix{}, false
 			}
@@ -353,8 +353,8 @@ func parseIPRange(s string) (netip.Prefix, bool) {
 	return p, true
 }
 
-// maskBits turns a netmask like 255.255.255.0 into a prefix length.
-func maskBits(m netip.Addr) (int, bool) {
+// netmaskBits turns a netmask like 255.255.255.0 into a prefix length.
+func netmaskBits(m netip.Addr) (int, bool) {
 	b := m.As4()
 	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	n := 0

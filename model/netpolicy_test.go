@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func addr(t *testing.T, s string) netip.Addr {
+func mustHostAddr(t *testing.T, s string) netip.Addr {
 	t.Helper()
 	a, ok := HostAddr(s)
 	if !ok {
@@ -105,7 +105,7 @@ func TestLocalAddressReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.ip, func(t *testing.T) {
-			if got := LocalAddressReason(addr(t, tt.ip)); got != tt.want {
+			if got := LocalAddressReason(mustHostAddr(t, tt.ip)); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

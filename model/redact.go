@@ -47,7 +47,7 @@ func RedactRequestHeaders(headers map[string]string, customHeaderNames []string)
 		case strings.EqualFold(name, TokenHeader):
 			value = Redacted
 		case IsDeliveryHeader(name):
-		case containsFold(customHeaderNames, name):
+		case headerNameIn(customHeaderNames, name):
 			value = Redacted
 		}
 		out[name] = value
@@ -55,7 +55,7 @@ func RedactRequestHeaders(headers map[string]string, customHeaderNames []string)
 	return out
 }
 
-func containsFold(list []string, s string) bool {
+func headerNameIn(list []string, s string) bool {
 	for _, e := range list {
 		if strings.EqualFold(e, s) {
 			return true
@@ -64,13 +64,13 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// emailPattern is Ruby's URI::MailTo::EMAIL_REGEXP, which GitLab's
+// mailtoEmailPattern is Ruby's URI::MailTo::EMAIL_REGEXP, which GitLab's
 // WebHookLog#redact_user_emails matches against every value.
-var emailPattern = regexp.MustCompile(`\A[a-zA-Z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\z`)
+var mailtoEmailPattern = regexp.MustCompile(`\A[a-zA-Z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\z`)
 
 // IsEmail reports whether s as a whole looks like an e-mail address.
 func IsEmail(s string) bool {
-	return emailPattern.MatchString(s)
+	return mailtoEmailPattern.MatchString(s)
 }
 
 // RedactEmails replaces, throughout a decoded JSON tree, every value that

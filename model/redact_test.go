@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func sortedPairs(m map[string]string) string {
+func headerPairs(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -45,8 +45,8 @@ func TestRedactRequestHeaders(t *testing.T) {
 		"x-api-key":             "[REDACTED]",
 		"X-Gitlab-Webhook-UUID": "02affd2d-2cba-4033-917d-ec22d5dc4b38",
 	}
-	if sortedPairs(got) != sortedPairs(want) {
-		t.Errorf("got  %s\nwant %s", sortedPairs(got), sortedPairs(want))
+	if headerPairs(got) != headerPairs(want) {
+		t.Errorf("got  %s\nwant %s", headerPairs(got), headerPairs(want))
 	}
 	if sent["X-Gitlab-Token"] != "s3cret" {
 		t.Errorf("input was modified")
@@ -131,8 +131,8 @@ func TestMaskResponseHeaders(t *testing.T) {
 		"Content-Type":   "text/plain",
 		"X-Request-Path": "/{path}",
 	}
-	if sortedPairs(got) != sortedPairs(want) {
-		t.Errorf("got  %s\nwant %s", sortedPairs(got), sortedPairs(want))
+	if headerPairs(got) != headerPairs(want) {
+		t.Errorf("got  %s\nwant %s", headerPairs(got), headerPairs(want))
 	}
 	if headers["X-Echo"] != "abc123" {
 		t.Errorf("input was modified")
