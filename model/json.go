@@ -1,0 +1,301 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// JSONObject is a decoded JSON object that remembers the order of its keys.
+// Payloads are decoded into a tree of JSONObject, []any, string, json.Number,
+// bool and nil so that a payload re-encodes with GitLab's key order and with
+// every number literal exactly as it arrived (a float64 would turn an ID
+// like 9007199254740993 into something else, and a map would sort keys).
+type JSONObject struct {
+	keys   []string
+	values map[string]any
+}
+
+// NewJSONObject returns an empty object.
+func NewJSONObject() *JSONObject {
+	return &JSONObject{values: make(map[string]any)}
+}
+
+// Len is the number of keys.
+func (o *JSONObject) Len() int {
+	if o == nil {
+		return 0
+	}
+	return len(o.keys)
+}
+
+// Keys returns the keys in document order.
+func (o *JSONObject) Keys() []string {
+	if o == nil {
+		return nil
+	}
+	return append([]string(nil), o.keys...)
+}
+
+// Get returns the value stored under key.
+func (o *JSONObject) Get(key string) (any, bool) {
+	if o == nil {
+		return nil, false
+	}
+	v, ok := o.values[key]
+	return v, ok
+}
+
+// Set stores v under key. A new key goes last; an existing key keeps its
+// place, as a Ruby Hash does.
+func (o *JSONObject) Set(key string, v any) {
+	if o.values == nil {
+		o.values = make(map[string]any)
+	}
+	if _, ok := o.values[key]; !ok {
+		o.keys = append(o.keys, key)
+	}
+	o.values[key] = v
+}
+
+// Lookup walks nested objects: Lookup("project", "id"). It reports false
+// when a key is missing or a step is not an object.
+func (o *JSONObject) Lookup(path ...string) (any, bool) {
+	var cur any = o
+	for _, k := range path {
+		obj, ok := cur.(*JSONObject)
+		if !ok || obj == nil {
+			return nil, false
+		}
+		if cur, ok = obj.values[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// String returns the string at path, or "" when it is absent or not a string.
+func (o *JSONObject) String(path ...string) string {
+	v, _ := o.Lookup(path...)
+	s, _ := v.(string)
+	return s
+}
+
+// Bool returns the boolean at path, or false when it is absent or not a boolean.
+func (o *JSONObject) Bool(path ...string) bool {
+	v, _ := o.Lookup(path...)
+	b, _ := v.(bool)
+	return b
+}
+
+// Object returns the object at path, or nil.
+func (o *JSONObject) Object(path ...string) *JSONObject {
+	v, _ := o.Lookup(path...)
+	obj, _ := v.(*JSONObject)
+	return obj
+}
+
+// MarshalJSON encodes the object compactly, keys in order.
+func (o *JSONObject) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, o); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON decodes an object, keeping key order and number literals.
+func (o *JSONObject) UnmarshalJSON(data []byte) error {
+	v, err := DecodeJSON(data)
+	if err != nil {
+		return err
+	}
+	obj, ok := v.(*JSONObject)
+	if !ok {
+		return errors.New("json: not an object")
+	}
+	*o = *obj
+	return nil
+}
+
+// maxJSONDepth bounds nesting so a hostile body cannot exhaust the stack
+// (encoding/json uses the same bound).
+const maxJSONDepth = 10000
+
+// DecodeJSON decodes one JSON value into the ordered tree described at
+// JSONObject. Trailing data after the value is an error.
+func DecodeJSON(data []byte) (any, error) {
+	// A first pass by encoding/json gives syntax errors with a position;
+	// the token stream below reports them without one.
+	var raw json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := decodeValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			return nil, fmt.Errorf("invalid character after top-level value at offset %d", dec.InputOffset())
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
+// describeJSONError adds the line and column of a syntax error.
+func describeJSONError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	line, col := 1, 1
+	for _, b := range data[:min(max(int(se.Offset)-1, 0), len(data))] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("%s at line %d, column %d", se.Error(), line, col)
+}
+
+func decodeValue(dec *json.Decoder, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, errors.New("exceeded max depth")
+	}
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return nil, io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return nil, err
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch delim {
+	case '{':
+		obj := NewJSONObject()
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, ok := kt.(string)
+			if !ok {
+				return nil, fmt.Errorf("invalid object key at offset %d", dec.InputOffset())
+			}
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			obj.Set(key, v)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+		return obj, nil
+	case '[':
+		arr := []any{}
+		for dec.More() {
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+		return arr, nil
+	}
+	return nil, fmt.Errorf("unexpected %q at offset %d", delim, dec.InputOffset())
+}
+
+// EncodeJSON encodes a tree built of JSONObject, []any, string, json.Number,
+// bool, nil and plain Go numbers compactly. Strings are escaped as
+// encoding/json does, which matches Rails' to_json (<, > and & as \u003c …).
+func EncodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case *JSONObject:
+		if x == nil {
+			buf.WriteString("null")
+			return nil
+		}
+		buf.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k)
+			buf.Write(kb)
+			buf.WriteByte(':')
+			if err := encodeJSON(buf, x.values[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := encodeJSON(buf, e); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case json.Number:
+		if !json.Valid([]byte(x)) {
+			return fmt.Errorf("json: invalid number literal %q", string(x))
+		}
+		buf.WriteString(string(x))
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	}
+	return nil
+}
+
+// CloneJSON deep-copies a decoded tree.
+func CloneJSON(v any) any {
+	switch x := v.(type) {
+	case *JSONObject:
+		if x == nil {
+			return x
+		}
+		c := &JSONObject{keys: append([]string(nil), x.keys...), values: make(map[string]any, len(x.values))}
+		for k, e := range x.values {
+			c.values[k] = CloneJSON(e)
+		}
+		return c
+	case []any:
+		c := make([]any, len(x))
+		for i, e := range x {
+			c[i] = CloneJSON(e)
+		}
+		return c
+	}
+	return v
+}

@@ -1,0 +1,165 @@
+package model
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Redacted replaces a secret or personal value in a hook log.
+const Redacted = "[REDACTED]"
+
+// TokenHeader carries a hook's secret token.
+const TokenHeader = "X-Gitlab-Token"
+
+// DeliveryHeaderNames are the headers Hooklab sets on every delivery
+// (SPEC §4.3). They win over custom headers of the same name.
+var DeliveryHeaderNames = []string{
+	"Content-Type",
+	"User-Agent",
+	"Idempotency-Key",
+	"X-Gitlab-Event",
+	"X-Gitlab-Webhook-UUID",
+	"X-Gitlab-Instance",
+	TokenHeader,
+	"X-Gitlab-Event-UUID",
+}
+
+// IsDeliveryHeader reports whether name (any case) is a delivery header.
+func IsDeliveryHeader(name string) bool {
+	for _, h := range DeliveryHeaderNames {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// RedactRequestHeaders returns the request headers as a hook log stores
+// them (SPEC §5): X-Gitlab-Token and every custom header value become
+// [REDACTED]. A custom header that a delivery header overrode was not sent,
+// so the delivery header's value shows. Names compare case-insensitively.
+// headers is not modified.
+func RedactRequestHeaders(headers map[string]string, customHeaderNames []string) map[string]string {
+	out := make(map[string]string, len(headers))
+	for name, value := range headers {
+		switch {
+		case strings.EqualFold(name, TokenHeader):
+			value = Redacted
+		case IsDeliveryHeader(name):
+		case headerNameIn(customHeaderNames, name):
+			value = Redacted
+		}
+		out[name] = value
+	}
+	return out
+}
+
+func headerNameIn(list []string, s string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// mailtoEmailPattern is Ruby's URI::MailTo::EMAIL_REGEXP, which GitLab's
+// WebHookLog#redact_user_emails matches against every value.
+var mailtoEmailPattern = regexp.MustCompile(`\A[a-zA-Z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\z`)
+
+// IsEmail reports whether s as a whole looks like an e-mail address.
+func IsEmail(s string) bool {
+	return mailtoEmailPattern.MatchString(s)
+}
+
+// RedactEmails replaces, throughout a decoded JSON tree, every value that
+// is an e-mail address as a whole with [REDACTED] — GitLab's
+// WebHookLog#redact_user_emails, applied to the stored request body only
+// (the receiver gets the real addresses). Keys and strings that merely
+// contain an address ("John <john@example.com>") are kept. Objects and
+// arrays are changed in place; the (possibly replaced) value is returned.
+func RedactEmails(v any) any {
+	switch x := v.(type) {
+	case string:
+		if IsEmail(x) {
+			return Redacted
+		}
+	case *JSONObject:
+		if x != nil {
+			for _, k := range x.keys {
+				x.values[k] = RedactEmails(x.values[k])
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = RedactEmails(e)
+		}
+	}
+	return v
+}
+
+// RedactEmailsJSON decodes a request body, redacts e-mail addresses and
+// re-encodes it compactly, keys in order.
+func RedactEmailsJSON(body []byte) ([]byte, error) {
+	v, err := DecodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeJSON(RedactEmails(v))
+}
+
+// MaskResponseHeaders returns response headers with every URL-variable
+// value found in a header value replaced by {name} (GitLab's
+// WebHooks::LogExecutionService#mask_response_headers), so a receiver that
+// echoes the URL cannot leak the secret into the log. Longer values are
+// masked first so that a value containing another is masked whole; when
+// two variables share a value the first name in sort order is shown.
+// headers is not modified.
+func MaskResponseHeaders(headers map[string]string, urlVariables map[string]string) map[string]string {
+	out := make(map[string]string, len(headers))
+	byValue := make(map[string]string, len(urlVariables))
+	for name, value := range urlVariables {
+		if value == "" {
+			continue
+		}
+		if prev, ok := byValue[value]; !ok || name < prev {
+			byValue[value] = name
+		}
+	}
+	values := make([]string, 0, len(byValue))
+	for v := range byValue {
+		values = append(values, v)
+	}
+	sort.Slice(values, func(i, j int) bool {
+		if len(values[i]) != len(values[j]) {
+			return len(values[i]) > len(values[j])
+		}
+		return values[i] < values[j]
+	})
+	pairs := make([]string, 0, 2*len(values))
+	for _, v := range values {
+		pairs = append(pairs, v, "{"+byValue[v]+"}")
+	}
+	replacer := strings.NewReplacer(pairs...)
+	for name, value := range headers {
+		if len(pairs) > 0 {
+			value = replacer.Replace(value)
+		}
+		out[name] = value
+	}
+	return out
+}
+
+// maskedUserinfo is GitLab's Gitlab::UrlSanitizer::MASKED_USERINFO_REGEX
+// after "//" and before "@": URI userinfo characters plus { and }, so a
+// masked URL's {placeholders} count as userinfo too.
+var maskedUserinfo = regexp.MustCompile(`//(?:[\\-_.!~*'()a-zA-Z\d;:&=+$,{}]|%[a-fA-F\d]{2})*@`)
+
+// MaskURLUserinfo hides credentials in a hook URL for logs and display:
+// "https://user:pass@host/" → "https://*****:*****@host/". Like GitLab's
+// UrlSanitizer.sanitize_masked_url it masks user and password alike and
+// works on the stored URL, placeholders included.
+func MaskURLUserinfo(url string) string {
+	return maskedUserinfo.ReplaceAllLiteralString(url, "//*****:*****@")
+}
