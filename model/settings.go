@@ -42,13 +42,6 @@ func DefaultSettings() Settings {
 	}
 }
 
-// MaxAllowlistEntries and MaxAllowlistEntryLength bound the outbound
-// allowlist (GitLab's limits).
-const (
-	MaxAllowlistEntries     = 1000
-	MaxAllowlistEntryLength = 255
-)
-
 // Validate checks the settings' rules.
 func (s *Settings) Validate() error {
 	var v ValidationError
@@ -87,14 +80,9 @@ func (s *Settings) Validate() error {
 		}
 	}
 	s.OutboundLocalRequestsAllowlist = entries
-	if len(entries) > MaxAllowlistEntries {
-		v.Add("outbound_local_requests_allowlist", "is too long (maximum is 1000 entries)")
-	}
-	for _, e := range entries {
-		if len(e) > MaxAllowlistEntryLength {
-			v.Add("outbound_local_requests_allowlist", "contains an entry longer than 255 characters")
-			break
-		}
+	if err := ValidateAllowlist(entries); err != nil {
+		av, _ := AsValidation(err)
+		v.Errors = append(v.Errors, av.Errors...)
 	}
 	return v.Err()
 }
