@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
 )
 
 // Pagination is a list request's page and page size.
@@ -85,4 +84,3 @@ func SetPageHeaders(c echo.Context, externalURL string, p Pagination, total int)
 
 // Offset is the number of rows before the page.
 func (p Pagination) Offset() int { return (p.Page - 1) * p.PerPage }
-

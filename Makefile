@@ -1,0 +1,61 @@
+# Hooklab. Two commands matter on a fresh machine (Go, gcc and apt present):
+#   make run    build and start the server on http://localhost:8080 (data in ./data)
+#   make test   every test: unit, integration, browser end-to-end
+# Everything else is installed on demand from here.
+
+GO       ?= go
+BIN      := bin/hooklab
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export CGO_ENABLED = 1
+
+.PHONY: all generate build run test test-unit lint bench browser clean check-generated
+
+all: build
+
+## generate: regenerate templ components (templ pinned in go.mod as a tool)
+generate:
+	$(GO) tool templ generate -path views
+
+## build: compile the hooklab binary into bin/
+build: generate
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hooklab
+
+## run: build and start on :8080 with the embedded SQLite store in ./data
+run: build
+	./$(BIN) serve
+
+## browser: install Debian's Chromium for the end-to-end tests when missing
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "installing chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+## lint: gofmt and go vet must be clean, generated files fresh
+lint: check-generated
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## check-generated: the committed *_templ.go files match their .templ sources
+## (checked on CI's clean clone, where any difference means a stale commit)
+check-generated: generate
+	@if [ -n "$$CI" ] && [ -n "$$(git status --porcelain -- views)" ]; then \
+		echo "generated templ files are stale; run 'make generate' and commit:"; git status --porcelain -- views; exit 1; fi
+
+## test: lint, then every test with the race detector, Chromium included
+test: browser lint
+	HOOKLAB_CHROMIUM=$(CHROMIUM) $(GO) test -race -count=1 -timeout 20m ./...
+
+## test-unit: the fast tests only (no browser)
+test-unit:
+	$(GO) test -race -short ./...
+
+## bench: the delivery load benchmark and Go benchmarks; numbers, not pass/fail
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
