@@ -34,26 +34,29 @@ type Deps struct {
 	Store  *db.Store
 	Mailer Mailer
 	Logger *slog.Logger
+	// Publisher stores published events and wakes delivery.
+	Publisher Publisher
 	// Ready reports whether the instance may take traffic (readiness).
 	Ready func(ctx context.Context) error
 }
 
 // Handler serves every URL.
 type Handler struct {
-	srv     *web.Server
-	store   *db.Store
-	mail    Mailer
-	log     *slog.Logger
-	cfg     Config
-	ready   func(ctx context.Context) error
-	signIns *web.Throttle
+	srv       *web.Server
+	store     *db.Store
+	mail      Mailer
+	log       *slog.Logger
+	cfg       Config
+	ready     func(ctx context.Context) error
+	signIns   *web.Throttle
+	publisher Publisher
 }
 
 // New makes the handlers and registers every route on srv.
 func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	h := &Handler{
 		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
-		ready: deps.Ready, signIns: web.NewThrottle(),
+		ready: deps.Ready, signIns: web.NewThrottle(), publisher: deps.Publisher,
 	}
 	if h.log == nil {
 		h.log = slog.Default()

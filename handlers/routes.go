@@ -73,6 +73,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.GET("/projects", h.apiListProjects, apiUser)
 	api.POST("/projects", h.apiCreateProject, apiUser)
 	api.GET("/projects/:id", h.apiGetProject, apiUser)
+	// Publishing events (delivery).
+	api.POST("/projects/:id/hook_events", h.apiPublishProjectEvents, apiUser)
+	api.POST("/groups/:id/hook_events", h.apiPublishGroupEvents, apiUser)
 	api.GET("/application/settings", h.apiGetSettings, apiUser, admin)
 	api.PUT("/application/settings", h.apiUpdateSettings, apiUser, admin)
 	api.Any("/*", h.apiNotFound)

@@ -1,0 +1,231 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hooklab/hooklab/model"
+)
+
+// Claim is a pending delivery a worker has leased.
+type Claim struct {
+	ID             int64  `db:"id"`
+	EventID        int64  `db:"event_id"`
+	HookID         int64  `db:"hook_id"`
+	IdempotencyKey string `db:"idempotency_key"`
+	Attempts       int    `db:"attempts"`
+}
+
+// ClaimDeliveries leases up to limit due deliveries until leaseUntil,
+// oldest first, skipping the hooks in skip (already at their concurrency
+// cap). A claimed row is not due again before the lease ends, so two
+// workers never send it at once; if the worker dies before recording the
+// outcome, it falls due again and is resent with the same idempotency key.
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]Claim, error) {
+	var out []Claim
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		where := "pending AND available_at <= ?"
+		args := []any{leaseUntil, now}
+		if len(skip) > 0 {
+			where += " AND hook_id NOT IN (?" + strings.Repeat(", ?", len(skip)-1) + ")"
+			for _, id := range skip {
+				args = append(args, id)
+			}
+		}
+		args = append(args, limit)
+		return tx.SelectContext(ctx, &out, tx.Rebind(`UPDATE deliveries SET available_at = ?, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM deliveries WHERE `+where+` ORDER BY available_at, id LIMIT ?)
+			RETURNING id, event_id, hook_id, idempotency_key, attempts`), args...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// ReleaseDeliveries makes leased deliveries due again at once (graceful
+// shutdown hands back work it did not start).
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ? WHERE pending AND id IN (?)`, s.Now(), ids)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(q), args...)
+		return err
+	})
+}
+
+// PendingDeliveries counts deliveries not yet recorded.
+func (s *Store) PendingDeliveries(ctx context.Context) (int, error) {
+	var n int
+	return n, s.get(ctx, &n, nil, `SELECT COUNT(*) FROM deliveries WHERE pending`)
+}
+
+// NextDue returns when the earliest pending delivery falls due, or nil.
+func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
+	var t []time.Time
+	if err := s.sel(ctx, &t, `SELECT available_at FROM deliveries WHERE pending ORDER BY available_at LIMIT 1`); err != nil {
+		return nil, err
+	}
+	if len(t) == 0 {
+		return nil, nil
+	}
+	return &t[0], nil
+}
+
+// DeliveryEvent is what sending needs of an event.
+type DeliveryEvent struct {
+	ID          int64  `db:"id"`
+	UUID        string `db:"uuid"`
+	ProjectID   *int64 `db:"project_id"`
+	RootGroupID *int64 `db:"root_group_id"`
+	Scope       string `db:"trigger_scope"`
+	Payload     []byte `db:"payload"`
+}
+
+// DeliveryEvents loads events by ID.
+func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (map[int64]*DeliveryEvent, error) {
+	out := map[int64]*DeliveryEvent{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload FROM events WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []DeliveryEvent
+	if err := s.sel(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("load events: %w", err)
+	}
+	for i := range rows {
+		out[rows[i].ID] = &rows[i]
+	}
+	return out, nil
+}
+
+// Outcome is one finished delivery attempt to record.
+type Outcome struct {
+	// DeliveryID is the outbox row the attempt finishes; 0 for Test and
+	// Resend, which have none.
+	DeliveryID int64
+	// Log is the attempt's log row; nil drops the delivery without one
+	// (disabled hook, rate limit, hook gone).
+	Log *model.HookLog
+	// Success says the receiver answered 2xx/3xx; it drives auto-disable.
+	Success bool
+	// CountsForState says the attempt updates the hook's failure state
+	// (project and group hooks; not for dropped deliveries).
+	CountsForState bool
+}
+
+// RecordOutcomes stores many attempts in one short transaction: each log
+// row, the end of each delivery, and each hook's auto-disable state,
+// applied in order — so a log row and the state it caused are never
+// apart.
+func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		ins, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO hook_logs
+			(hook_id, event_id, trigger_scope, url, url_hash, request_headers, request_data, response_status,
+			 response_headers, response_body, execution_duration, internal_error_message, idempotency_key, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		var done []int64
+		states := map[int64]*model.Hook{}
+		var order []int64
+		for i := range outs {
+			o := &outs[i]
+			if o.DeliveryID != 0 {
+				done = append(done, o.DeliveryID)
+			}
+			if l := o.Log; l != nil {
+				if l.CreatedAt.IsZero() {
+					l.CreatedAt = now
+				}
+				if err := ins.QueryRowxContext(ctx, l.HookID, l.EventID, l.Trigger, l.URL, l.URLHash, l.RequestHeadersJSON(),
+					l.RequestData, l.ResponseStatus, l.ResponseHeadersJSON(), l.ResponseBody, l.ExecutionDuration,
+					l.InternalErrorMessage, l.IdempotencyKey, l.CreatedAt).Scan(&l.ID); err != nil {
+					return fmt.Errorf("insert hook log: %w", err)
+				}
+				if o.CountsForState {
+					if _, ok := states[l.HookID]; !ok {
+						states[l.HookID] = nil
+						order = append(order, l.HookID)
+					}
+				}
+			}
+		}
+		if len(done) > 0 {
+			q, args, err := sqlx.In(`UPDATE deliveries SET pending = FALSE WHERE id IN (?)`, done)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+				return fmt.Errorf("finish deliveries: %w", err)
+			}
+		}
+		if len(order) == 0 {
+			return nil
+		}
+		q, args, err := sqlx.In(`SELECT id, kind, recent_failures, disabled_until FROM hooks WHERE id IN (?)`, order)
+		if err != nil {
+			return err
+		}
+		var rows []fanoutHook
+		if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("read hook state: %w", err)
+		}
+		for i := range rows {
+			h := rows[i].model()
+			states[h.ID] = &h
+		}
+		changed := map[int64]bool{}
+		for _, o := range outs {
+			if o.Log == nil || !o.CountsForState {
+				continue
+			}
+			h := states[o.Log.HookID]
+			if h == nil {
+				continue // deleted meanwhile
+			}
+			var c bool
+			if o.Success {
+				c = h.RecordSuccess() // also re-enables a disabled hook (Test)
+			} else {
+				c = h.RecordFailure(o.Log.CreatedAt, st.AutoDisablingWebHooks)
+			}
+			changed[h.ID] = changed[h.ID] || c
+		}
+		upd, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE hooks SET recent_failures = ?, disabled_until = ? WHERE id = ?`))
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, id := range order {
+			if h := states[id]; h != nil && changed[id] {
+				if _, err := upd.ExecContext(ctx, h.RecentFailures, h.DisabledUntil, h.ID); err != nil {
+					return fmt.Errorf("update hook state: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/model"
+)
+
+// Publisher stores published events with their deliveries (the outbox) and
+// wakes the delivery engine.
+type Publisher interface {
+	PublishEvents(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error)
+}
+
+// MaxEventBody is the largest publish request accepted (GitLab's 25 MiB
+// webhook request limit).
+const MaxEventBody = 25 << 20
+
+// groupEventKinds are the events a group publishes itself (SPEC §4.1).
+var groupEventKinds = map[string]bool{model.KindMember: true, model.KindProject: true, model.KindSubgroup: true}
+
+// apiPublishProjectEvents is POST /projects/:id/hook_events.
+func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
+	p, level, err := h.projectAccess(c, pathParam(c, "id"))
+	if err != nil {
+		return err
+	}
+	if err := requireLevel(level, model.Maintainer); err != nil {
+		return err
+	}
+	events, err := readEvents(c)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if groupEventKinds[ev.Kind] {
+			return model.BadRequest("%s events are group events: publish them with POST /groups/:id/hook_events", ev.Kind)
+		}
+	}
+	return h.publish(c, p.ID, 0, events)
+}
+
+// apiPublishGroupEvents is POST /groups/:id/hook_events.
+func (h *Handler) apiPublishGroupEvents(c echo.Context) error {
+	g, level, err := h.groupAccess(c, pathParam(c, "id"))
+	if err != nil {
+		return err
+	}
+	if err := requireLevel(level, model.Owner); err != nil {
+		return err
+	}
+	events, err := readEvents(c)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if !groupEventKinds[ev.Kind] {
+			return model.BadRequest("%s events belong to a project: publish them with POST /projects/:id/hook_events (groups publish member, project and subgroup events)", ev.Kind)
+		}
+	}
+	return h.publish(c, 0, g.ID, events)
+}
+
+func (h *Handler) publish(c echo.Context, projectID, groupID int64, events []*model.Event) error {
+	uuid := strings.TrimSpace(c.Request().Header.Get("X-Gitlab-Event-UUID"))
+	if len(uuid) > 128 {
+		return model.BadRequest("X-Gitlab-Event-UUID is too long (maximum is 128 characters)")
+	}
+	res, err := h.publisher.PublishEvents(h.ctx(c), projectID, groupID, events, uuid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"event_uuid": res.UUID, "deliveries": res.Deliveries})
+}
+
+// readEvents reads one GitLab-shaped event or {"events": [...]}, refusing a
+// body over MaxEventBody, invalid JSON and unknown kinds with a message
+// that says what is wrong.
+func readEvents(c echo.Context) ([]*model.Event, error) {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxEventBody+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge()
+		}
+		return nil, err
+	}
+	if len(body) > MaxEventBody {
+		return nil, tooLarge()
+	}
+	return ParseEvents(body)
+}
+
+// ParseEvents parses a publish body: one event, or {"events": [...]}.
+func ParseEvents(body []byte) ([]*model.Event, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, model.BadRequest("The request body is empty: send one GitLab event payload or {\"events\": [...]}")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, model.BadRequest("The request body is not a JSON object: %v", err)
+	}
+	raws := [][]byte{body}
+	_, kind := top["object_kind"]
+	_, name := top["event_name"]
+	if list, ok := top["events"]; ok && !kind && !name {
+		var batch []json.RawMessage
+		if err := json.Unmarshal(list, &batch); err != nil {
+			return nil, model.BadRequest("events must be an array of event payloads")
+		}
+		if len(batch) == 0 {
+			return nil, model.BadRequest("events is empty: send at least one event")
+		}
+		raws = raws[:0]
+		for _, r := range batch {
+			raws = append(raws, r)
+		}
+	}
+	out := make([]*model.Event, 0, len(raws))
+	for i, r := range raws {
+		ev, err := model.ParseEvent(r)
+		if err != nil {
+			if len(raws) > 1 {
+				return nil, model.BadRequest("events[%d]: %s", i, err.Error())
+			}
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func tooLarge() error {
+	return &model.Error{Kind: model.ErrTooLarge, Message: fmt.Sprintf("413 Request Entity Too Large: an event body may be at most %d MiB", MaxEventBody>>20)}
+}
