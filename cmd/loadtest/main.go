@@ -1,0 +1,445 @@
+// Command loadtest measures Hooklab's delivery engine end to end: it starts
+// the real hooklab binary with a fresh data directory, a receiver on
+// 127.0.0.1 that answers 200 at once, a project with several hooks pointing
+// at it, and publishes events through the API. It reports deliveries per
+// second with every log row persisted, the same client posting the same
+// bodies straight to the receiver (the machine's physical limit), their
+// ratio, publish→receipt latency at a fixed rate, peak RSS of the server,
+// and database bytes per log row. `make bench` runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+type options struct {
+	bin         string
+	events      int
+	hooks       int
+	publishers  int
+	concurrency int
+	rate        int
+	rateSeconds int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.bin, "hooklab", "bin/hooklab", "the hooklab binary to measure")
+	flag.IntVar(&o.events, "events", 20000, "events to publish in the throughput run")
+	flag.IntVar(&o.hooks, "hooks", 5, "hooks on the project, all pointing at the receiver")
+	flag.IntVar(&o.publishers, "publishers", 16, "concurrent API clients publishing events")
+	flag.IntVar(&o.concurrency, "concurrency", 64, "delivery concurrency: the engine's workers and the raw client's")
+	flag.IntVar(&o.rate, "rate", 500, "events per second in the latency run")
+	flag.IntVar(&o.rateSeconds, "rate-seconds", 20, "length of the latency run in seconds")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// receiver answers 200 at once and notes when each event's delivery
+// arrived (by the "bench_seq" the publisher put in the payload).
+type receiver struct {
+	count    atomic.Int64
+	mu       sync.Mutex
+	received map[int]time.Time
+	track    atomic.Bool
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	now := time.Now()
+	r.count.Add(1)
+	if r.track.Load() {
+		if i := bytes.Index(body, []byte(`"bench_seq":`)); i >= 0 {
+			rest := body[i+len(`"bench_seq":`):]
+			end := bytes.IndexAny(rest, ",}")
+			if n, err := strconv.Atoi(string(bytes.TrimSpace(rest[:end]))); err == nil {
+				r.mu.Lock()
+				r.received[n] = now
+				r.mu.Unlock()
+			}
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func run(o options) error {
+	dir, err := os.MkdirTemp("", "hooklab-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	rcv := &receiver{received: map[int]time.Time{}}
+	rln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(rln, rcv) //nolint:errcheck // ends with the process
+	receiverURL := "http://" + rln.Addr().String() + "/hook"
+
+	// An admin and a token, created with the CLI before the server starts.
+	env := append(os.Environ(), "HOOKLAB_DATA="+dir)
+	if out, err := command(env, o.bin, "user", "create", "--username", "bench", "--email", "bench@example.com", "--password", "bench-password", "--admin"); err != nil {
+		return fmt.Errorf("create user: %v: %s", err, out)
+	}
+	out, err := command(env, o.bin, "token", "create", "--user", "bench", "--name", "bench")
+	if err != nil {
+		return fmt.Errorf("create token: %v: %s", err, out)
+	}
+	token := strings.TrimSpace(strings.SplitN(out, "\n", 2)[0])
+
+	sln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := sln.Addr().String()
+	sln.Close()
+	base := "http://" + addr
+	srv := exec.Command(o.bin, "serve", "--addr", addr, "--external-url", base, "--log-level", "warn")
+	srv.Env = append(env, "HOOKLAB_DELIVERY_WORKERS="+strconv.Itoa(o.concurrency))
+	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill() //nolint:errcheck
+	api := &apiClient{base: base + "/api/v4", token: token, c: &http.Client{Transport: transport(o.publishers)}}
+	if err := waitReady(base); err != nil {
+		return err
+	}
+	projectID, err := setUp(api, receiverURL, o.hooks)
+	if err != nil {
+		return err
+	}
+	dbPath := filepath.Join(dir, "hooklab.db")
+	sqlite, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return err
+	}
+	defer sqlite.Close()
+
+	fmt.Printf("Hooklab delivery load test: %d events × %d hooks, %d publishers, delivery concurrency %d\n\n",
+		o.events, o.hooks, o.publishers, o.concurrency)
+
+	// 1. Throughput with every log row persisted.
+	want := int64(o.events * o.hooks)
+	start := time.Now()
+	if err := publishAll(api, projectID, o.events, o.publishers, 0); err != nil {
+		return err
+	}
+	publishDone := time.Since(start)
+	if err := waitFor(func() (bool, error) {
+		n, err := countLogs(sqlite)
+		return n >= want, err
+	}, 10*time.Minute); err != nil {
+		return fmt.Errorf("waiting for %d log rows: %w", want, err)
+	}
+	elapsed := time.Since(start)
+	engineRate := float64(want) / elapsed.Seconds()
+	fmt.Printf("published %d events in %s (%.0f events/s)\n", o.events, publishDone.Round(time.Millisecond), float64(o.events)/publishDone.Seconds())
+	fmt.Printf("end-to-end deliveries/s, every log row persisted: %.0f (%d in %s)\n", engineRate, want, elapsed.Round(time.Millisecond))
+
+	// 2. The physical limit: the same bodies straight to the receiver.
+	body := pushBody(projectID, 1)
+	rawRate := rawPost(receiverURL, body, int(want), o.concurrency)
+	fmt.Printf("same client straight to the receiver, no store:   %.0f requests/s\n", rawRate)
+	fmt.Printf("ratio: %.2f (target ≥ 0.5)\n", engineRate/rawRate)
+
+	// 3. Latency at a fixed rate.
+	rcv.track.Store(true)
+	n := o.rate * o.rateSeconds
+	sent := make([]time.Time, n)
+	before, _ := countLogs(sqlite)
+	if err := publishPaced(api, projectID, n, o.rate, sent); err != nil {
+		return err
+	}
+	if err := waitFor(func() (bool, error) {
+		c, err := countLogs(sqlite)
+		return c >= before+int64(n*o.hooks), err
+	}, 5*time.Minute); err != nil {
+		return err
+	}
+	rcv.mu.Lock()
+	var lat []time.Duration
+	for i, t := range sent {
+		if r, ok := rcv.received[i]; ok && !t.IsZero() {
+			lat = append(lat, r.Sub(t))
+		}
+	}
+	rcv.mu.Unlock()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) == 0 {
+		return fmt.Errorf("no latency samples")
+	}
+	fmt.Printf("publish→receipt latency at %d events/s for %ds: p50 %s, p99 %s, max %s (%d samples; target p99 ≤ 50ms)\n",
+		o.rate, o.rateSeconds, pct(lat, 50), pct(lat, 99), lat[len(lat)-1].Round(time.Microsecond), len(lat))
+
+	// 4. Peak RSS of the server and database bytes per log row.
+	rss := peakRSS(srv.Process.Pid)
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	_ = srv.Wait()
+	logs, err := countLogs(sqlite)
+	if err != nil {
+		return err
+	}
+	size, err := dbSize(dbPath)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("peak RSS of hooklab serve: %.1f MiB (target ≤ 256 MiB)\n", float64(rss)/(1<<20))
+	fmt.Printf("database: %.1f MiB for %d log rows = %.0f bytes per log row\n", float64(size)/(1<<20), logs, float64(size)/float64(logs))
+	return nil
+}
+
+func pct(l []time.Duration, p int) time.Duration {
+	i := (len(l)*p + 99) / 100
+	if i >= len(l) {
+		i = len(l) - 1
+	}
+	return l[i].Round(time.Microsecond)
+}
+
+func command(env []string, bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String() + stderr.String(), err
+}
+
+func transport(conns int) *http.Transport {
+	return &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
+}
+
+func waitReady(base string) error {
+	return waitFor(func() (bool, error) {
+		resp, err := http.Get(base + "/-/readiness")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, nil
+	}, 30*time.Second)
+}
+
+func waitFor(cond func() (bool, error), limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("timed out after %s", limit)
+}
+
+type apiClient struct {
+	base, token string
+	c           *http.Client
+}
+
+func (a *apiClient) do(method, path string, body any, out any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	return a.raw(method, path, r, out)
+}
+
+func (a *apiClient) raw(method, path string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(context.Background(), method, a.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("PRIVATE-TOKEN", a.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func setUp(api *apiClient, receiverURL string, hooks int) (int64, error) {
+	if err := api.do("PUT", "/application/settings", map[string]any{"allow_local_requests_from_web_hooks_and_services": true}, nil); err != nil {
+		return 0, err
+	}
+	var g, p struct{ ID int64 }
+	if err := api.do("POST", "/groups", map[string]any{"name": "Bench", "path": "bench"}, &g); err != nil {
+		return 0, err
+	}
+	if err := api.do("POST", "/projects", map[string]any{"name": "API", "path": "api", "namespace_id": g.ID}, &p); err != nil {
+		return 0, err
+	}
+	for i := 0; i < hooks; i++ {
+		if err := api.do("POST", fmt.Sprintf("/projects/%d/hooks", p.ID), map[string]any{
+			"url": fmt.Sprintf("%s?hook=%d", receiverURL, i), "push_events": true, "token": "bench-secret",
+		}, nil); err != nil {
+			return 0, err
+		}
+	}
+	return p.ID, nil
+}
+
+// pushBody is a realistic push event (about 2.5 KB) tagged with seq.
+func pushBody(projectID int64, seq int) []byte {
+	return []byte(fmt.Sprintf(`{"object_kind":"push","event_name":"push","before":"95790bf891e76fee5e1747ab589903a6a1f80f22","after":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","ref":"refs/heads/main","ref_protected":true,"checkout_sha":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","user_id":4,"user_name":"John Smith","user_username":"jsmith","user_email":"john@example.com","user_avatar":"","project_id":%d,"project":{"id":%d,"name":"API","description":"","web_url":"http://example.com/bench/api","avatar_url":null,"git_ssh_url":"git@example.com:bench/api.git","git_http_url":"http://example.com/bench/api.git","namespace":"Bench","visibility_level":0,"path_with_namespace":"bench/api","default_branch":"main","homepage":"http://example.com/bench/api","url":"git@example.com:bench/api.git","ssh_url":"git@example.com:bench/api.git","http_url":"http://example.com/bench/api.git"},"repository":{"name":"API","url":"git@example.com:bench/api.git","description":"","homepage":"http://example.com/bench/api","git_http_url":"http://example.com/bench/api.git","git_ssh_url":"git@example.com:bench/api.git","visibility_level":0},"commits":[{"id":"b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327","message":"Update Catalan translation to e38cb41.\n\nSee https://gitlab.com/gitlab-org/gitlab for more information","title":"Update Catalan translation to e38cb41.","timestamp":"2011-12-12T14:27:31+02:00","url":"http://example.com/bench/api/commit/b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327","author":{"name":"Jordi Mallach","email":"jordi@softcatala.org"},"added":["CHANGELOG"],"modified":["app/controller/application.rb"],"removed":[]},{"id":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","message":"fixed readme","title":"fixed readme","timestamp":"2012-01-03T23:36:29+02:00","url":"http://example.com/bench/api/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7","author":{"name":"GitLab dev user","email":"gitlabdev@dv6700.(none)"},"added":["CHANGELOG"],"modified":["app/controller/application.rb"],"removed":[]}],"total_commits_count":2,"bench_seq":%d}`, projectID, projectID, seq))
+}
+
+func publishAll(api *apiClient, projectID int64, n, workers int, _ int) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := api.raw("POST", fmt.Sprintf("/projects/%d/hook_events", projectID), bytes.NewReader(pushBody(projectID, -1-i)), nil); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+func publishPaced(api *apiClient, projectID int64, n, rate int, sent []time.Time) error {
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for i := 0; i < n; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sent[i] = time.Now()
+			if err := api.raw("POST", fmt.Sprintf("/projects/%d/hook_events", projectID), bytes.NewReader(pushBody(projectID, i)), nil); err != nil {
+				firstErr.CompareAndSwap(nil, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return err
+	}
+	return nil
+}
+
+// rawPost posts body n times with the given concurrency and returns the
+// rate: what this machine can do with no store at all.
+func rawPost(url string, body []byte, n, concurrency int) float64 {
+	c := &http.Client{Transport: transport(concurrency), Timeout: 10 * time.Second}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Gitlab-Event", "Push Hook")
+				resp, err := c.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func countLogs(db *sql.DB) (int64, error) {
+	var n int64
+	err := db.QueryRow(`SELECT COUNT(*) FROM hook_logs`).Scan(&n)
+	return n, err
+}
+
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// dbSize checkpoints the WAL into the database file and returns its size.
+func dbSize(path string) (int64, error) {
+	rw, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
+	if err != nil {
+		return 0, err
+	}
+	defer rw.Close()
+	if _, err := rw.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, suffix := range []string{"", "-wal"} {
+		if st, err := os.Stat(path + suffix); err == nil {
+			total += st.Size()
+		}
+	}
+	return total, nil
+}
