@@ -53,8 +53,41 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/groups/:group/-/projects", h.showGroup, signedIn)
 	e.GET("/:project", h.showProject, signedIn)
 
-	// Admin area.
+	// Profile (accounts): the signed-in user's own settings. The e-mail
+	// confirmation link works without a session: its token is the proof.
+	e.GET("/-/profile", h.showProfile, signedIn)
+	e.PUT("/-/profile", h.updateProfile, signedIn)
+	e.POST("/-/profile", h.updateProfile, signedIn)
+	e.GET("/-/profile/password/edit", h.editPassword, signedIn)
+	e.PUT("/-/profile/password", h.updatePassword, signedIn)
+	e.POST("/-/profile/password", h.updatePassword, signedIn)
+	e.GET("/-/profile/emails", h.listEmails, signedIn)
+	e.POST("/-/profile/emails", h.createEmail, signedIn)
+	e.GET("/-/profile/emails/confirmation", h.confirmEmail)
+	e.PUT("/-/profile/emails/:id/resend_confirmation_instructions", h.resendEmailConfirmation, signedIn)
+	e.DELETE("/-/profile/emails/:id", h.deleteEmail, signedIn)
+	e.GET(tokensPath, h.listTokens, signedIn)
+	e.POST(tokensPath, h.createToken, signedIn)
+	e.GET(tokensPath+"/:id/revoke", h.revokeTokenPage, signedIn)
+	e.PUT(tokensPath+"/:id/revoke", h.revokeToken, signedIn)
+
+	// Admin area (accounts and admin): users, groups, projects, settings.
+	// Non-admins get 404.
 	e.GET("/admin", h.adminOverview, signedIn, admin)
+	e.GET("/admin/users", h.adminListUsers, signedIn, admin)
+	e.GET("/admin/users/new", h.adminNewUserPage, signedIn, admin)
+	e.POST("/admin/users", h.adminCreateUser, signedIn, admin)
+	e.GET("/admin/users/:username", h.adminShowUser, signedIn, admin)
+	e.PUT("/admin/users/:username/block", h.adminBlockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/unblock", h.adminUnblockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/admin", h.adminGrantAdmin, signedIn, admin)
+	e.DELETE("/admin/users/:username/admin", h.adminRevokeAdmin, signedIn, admin)
+	e.PUT("/admin/users/:username/emails/:id/verify", h.adminVerifyEmail, signedIn, admin)
+	e.GET("/admin/groups", h.adminListGroups, signedIn, admin)
+	e.GET("/admin/projects", h.adminListProjects, signedIn, admin)
+	e.GET(settingsPath, h.showSettings, signedIn, admin)
+	e.PUT(settingsPath, h.updateSettings, signedIn, admin)
+	e.POST(settingsPath, h.updateSettings, signedIn, admin)
 
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
@@ -128,7 +161,8 @@ func reservedTop(p string) bool {
 // API bodies are never read here.
 func methodOverride(next echo.HandlerFunc) echo.HandlerFunc {
 	mo := middleware.MethodOverrideWithConfig(middleware.MethodOverrideConfig{
-		Getter: middleware.MethodFromForm("_method"),
+		// Rails-style forms write the method in lower case ("put").
+		Getter: func(c echo.Context) string { return strings.ToUpper(c.FormValue("_method")) },
 		Skipper: func(c echo.Context) bool {
 			r := c.Request()
 			return r.Method != http.MethodPost || strings.HasPrefix(r.URL.Path, apiPrefix+"/") ||
