@@ -195,8 +195,12 @@ func (h *Handler) sendConfirmation(c echo.Context, u *model.User, address, raw s
 // the proof, so it works signed in or not.
 func (h *Handler) confirmEmail(c echo.Context) error {
 	raw := c.QueryParam("confirmation_token")
-	e, err := h.store.ConfirmEmail(h.ctx(c), raw)
-	if raw == "" || isNotFound(err) {
+	var e *model.Email
+	err := model.NotFound("Email")
+	if raw != "" {
+		e, err = h.store.ConfirmEmail(h.ctx(c), raw)
+	}
+	if isNotFound(err) {
 		p := h.srv.Page(c, "Confirmation link not valid")
 		return web.Render(c, http.StatusNotFound, views.ErrorPage(p, http.StatusNotFound, "Confirmation link not valid",
 			"This confirmation link is unknown or has already been used. Sign in and resend the confirmation email from User settings → Emails."))
