@@ -137,6 +137,8 @@ func (h *Handler) declineInvite(c echo.Context) error {
 	h.log.Info("invite declined", "invite_id", inv.member.ID)
 	h.srv.Flash(c, "notice", fmt.Sprintf("You have declined the invitation to join %s %s.", inv.src.kind(), inv.src.name()))
 	if user(c) == nil {
+		// Signing in must not lead back to the declined invitation.
+		_ = h.srv.Sessions().TakeReturnTo(c, "")
 		return web.Redirect(c, signInPath)
 	}
 	return web.Redirect(c, "/")
