@@ -275,7 +275,7 @@ func (h *Handler) resendInvite(c echo.Context, src *memberSource, inv *model.Mem
 
 // ---- Pages ----
 
-// membersPage loads everything the members page shows.
+// membersData loads everything the members page shows.
 func (h *Handler) membersData(c echo.Context, src *memberSource) (views.MembersData, error) {
 	ctx := h.ctx(c)
 	d := views.MembersData{
