@@ -53,6 +53,29 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/groups/:group/-/projects", h.showGroup, signedIn)
 	e.GET("/:project", h.showProject, signedIn)
 
+	// Members and invitations (SPEC §1): the members pages of groups and
+	// projects, and the invitation links sent by e-mail (open to visitors
+	// who are not signed in, so that they can sign up).
+	for _, s := range []struct {
+		base string
+		load sourceLoader
+	}{
+		{"/groups/:group/-/group_members", h.groupSource("group")},
+		{"/:project/-/project_members", h.projectSource("project")},
+	} {
+		e.GET(s.base, h.listMembers(s.load), signedIn)
+		e.POST(s.base, h.createMember(s.load), signedIn)
+		e.POST(s.base+"/invite", h.inviteMember(s.load), signedIn)
+		e.PUT(s.base+"/:member_id", h.updateMemberLevel(s.load), signedIn)
+		e.DELETE(s.base+"/:member_id", h.destroyMember(s.load), signedIn)
+		e.GET(s.base+"/:member_id/remove", h.removeMemberPage(s.load), signedIn)
+		e.POST(s.base+"/:member_id/resend_invite", h.resendInvitePage(s.load), signedIn)
+	}
+	e.GET(invitePrefix+":token", h.showInvite)
+	e.POST(invitePrefix+":token/accept", h.acceptInvite)
+	e.POST(invitePrefix+":token/decline", h.declineInvite)
+	e.POST(invitePrefix+":token/register", h.registerFromInvite)
+
 	// Profile (accounts): the signed-in user's own settings. The e-mail
 	// confirmation link works without a session: its token is the proof.
 	e.GET("/-/profile", h.showProfile, signedIn)
@@ -106,6 +129,25 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.GET("/projects", h.apiListProjects, apiUser)
 	api.POST("/projects", h.apiCreateProject, apiUser)
 	api.GET("/projects/:id", h.apiGetProject, apiUser)
+	// Members and invitations of groups and projects.
+	for _, s := range []struct {
+		base string
+		load sourceLoader
+	}{
+		{"/groups/:id", h.groupSource("id")},
+		{"/projects/:id", h.projectSource("id")},
+	} {
+		api.GET(s.base+"/members", h.apiListMembers(s.load, false), apiUser)
+		api.GET(s.base+"/members/all", h.apiListMembers(s.load, true), apiUser)
+		api.GET(s.base+"/members/all/:user_id", h.apiGetMember(s.load, true), apiUser)
+		api.GET(s.base+"/members/:user_id", h.apiGetMember(s.load, false), apiUser)
+		api.POST(s.base+"/members", h.apiAddMember(s.load), apiUser)
+		api.PUT(s.base+"/members/:user_id", h.apiEditMember(s.load), apiUser)
+		api.DELETE(s.base+"/members/:user_id", h.apiRemoveMember(s.load), apiUser)
+		api.GET(s.base+"/invitations", h.apiListInvitations(s.load), apiUser)
+		api.POST(s.base+"/invitations", h.apiInvite(s.load), apiUser)
+		api.DELETE(s.base+"/invitations/:email", h.apiDeleteInvitation(s.load), apiUser)
+	}
 	api.GET("/application/settings", h.apiGetSettings, apiUser, admin)
 	api.PUT("/application/settings", h.apiUpdateSettings, apiUser, admin)
 	api.Any("/*", h.apiNotFound)

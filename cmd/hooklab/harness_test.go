@@ -28,6 +28,9 @@ type instance struct {
 	app  *app
 	logs *syncBuffer
 	stop func()
+
+	mailMu sync.Mutex
+	mail   []model.Mail
 }
 
 // startInstance starts Hooklab on a free loopback port with a fresh data
@@ -45,15 +48,17 @@ func startInstance(t *testing.T) *instance {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	inst := &instance{URL: url, logs: logs}
+	cfg.onMail = inst.recordMail
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
+	inst.app = a
 	done := make(chan error, 1)
 	go func() { done <- a.serve(ctx, ln) }()
-	inst := &instance{URL: url, app: a, logs: logs}
 	var once sync.Once
 	inst.stop = func() {
 		once.Do(func() {
@@ -71,6 +76,19 @@ func startInstance(t *testing.T) *instance {
 		}
 	})
 	return inst
+}
+
+func (i *instance) recordMail(m model.Mail) {
+	i.mailMu.Lock()
+	defer i.mailMu.Unlock()
+	i.mail = append(i.mail, m)
+}
+
+// mails returns the messages the instance has sent so far.
+func (i *instance) mails() []model.Mail {
+	i.mailMu.Lock()
+	defer i.mailMu.Unlock()
+	return append([]model.Mail(nil), i.mail...)
 }
 
 // store is the instance's store, for arranging fixtures and checking state.
