@@ -70,20 +70,27 @@ func parseClientCertificate(data []byte, password string) (tls.Certificate, erro
 				return tls.Certificate{}, errIncorrectPassword
 			}
 		case isPrivateKeyType(block.Type):
-			der := block.Bytes
-			//lint:ignore SA1019 legacy encrypted PEM is still what many tools write
+			// Legacy OpenSSL encryption is insecure by today's standards
+			// (MD5 key derivation) but still what `openssl rsa -aes256
+			// -traditional` and older tools write, hence the deprecated API.
+			//lint:ignore SA1019 see above
 			if x509.IsEncryptedPEMBlock(block) { //nolint:staticcheck
 				if password == "" {
 					return tls.Certificate{}, errIncorrectPassword
 				}
-				var err error
 				//lint:ignore SA1019 see above
-				if der, err = x509.DecryptPEMBlock(block, []byte(password)); err != nil { //nolint:staticcheck
+				der, err := x509.DecryptPEMBlock(block, []byte(password)) //nolint:staticcheck
+				if err != nil {
 					return tls.Certificate{}, errIncorrectPassword
 				}
+				// A wrong password can pass the padding check and yield junk.
+				if key, err = parsePrivateKey(block.Type, der); err != nil {
+					return tls.Certificate{}, errIncorrectPassword
+				}
+				continue
 			}
 			var err error
-			if key, err = parsePrivateKey(block.Type, der); err != nil {
+			if key, err = parsePrivateKey(block.Type, block.Bytes); err != nil {
 				return tls.Certificate{}, err
 			}
 		}

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -159,6 +160,7 @@ func (r *receiver) handler(respond http.HandlerFunc) http.HandlerFunc {
 		r.mu.Lock()
 		r.reqs = append(r.reqs, got)
 		r.mu.Unlock()
+		req.Body = io.NopCloser(bytes.NewReader(body)) // for respond to read again
 		if respond != nil {
 			respond(w, req)
 			return

@@ -251,7 +251,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 	h := &r.Hook
 	a := Attempt{
 		Trigger:         r.Trigger.Scope,
-		URL:             model.MaskURLUserinfo(h.URL),
+		URL:             maskedURL(h.URL),
 		ResponseHeaders: map[string]string{},
 	}
 	fail := func(e *attemptError) Attempt {
@@ -313,6 +313,11 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		req.SetBasicAuth(target.Username, target.Password)
 	}
 
+	// RoundTrip, not an http.Client: no redirect is followed (a 3xx is
+	// recorded as it is), no cookie jar. Because the request carries an
+	// Idempotency-Key, Go treats it as replayable and re-sends it on a fresh
+	// connection when a kept-alive one turns out to be closed by the
+	// receiver; receivers deduplicate by that key.
 	transport := s.transport(h, &r.Settings)
 	resp, err := transport.RoundTrip(req)
 	if err != nil {
@@ -327,6 +332,16 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 	a.ResponseBody = truncateBytes(validUTF8(respBody), MaxResponseBody)
 	a.ExecutionDuration = time.Since(start)
 	return a
+}
+
+// maskedURL is the log form of a stored URL: its userinfo masked as
+// GitLab's UrlSanitizer.sanitize_masked_url does. Most URLs have none, and
+// the regexp is skipped for them.
+func maskedURL(stored string) string {
+	if !strings.Contains(stored, "@") {
+		return stored
+	}
+	return model.MaskURLUserinfo(stored)
 }
 
 // headers builds the request headers (SPEC §4.3) and their log form.
