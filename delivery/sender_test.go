@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -584,5 +585,58 @@ func TestTruncateBytes(t *testing.T) {
 		if got := truncateBytes(tt.in, tt.limit); got != tt.want || len(got) > tt.limit {
 			t.Errorf("truncateBytes(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
 		}
+	}
+}
+
+func TestSendCustomHostHeader(t *testing.T) {
+	// Net::HTTP sends a custom Host header as given; Go needs req.Host for it.
+	s := newTestSender(t)
+	rcv := newReceiver(t, nil)
+	h := projectHook(rcv.URL)
+	h.CustomHeaders = map[string]string{"Host": "virtual.example"}
+	a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "push_hooks"), Payload: samplePayload(t, s, "push_hooks"), Settings: localSettings()})
+	if a.Err != nil {
+		t.Fatal(a.Err)
+	}
+	if got := rcv.requests()[0].Host; got != "virtual.example" {
+		t.Errorf("Host = %q, want virtual.example", got)
+	}
+	if got := a.RequestHeaders["Host"]; got != model.Redacted {
+		t.Errorf("logged Host = %q, want %s", got, model.Redacted)
+	}
+}
+
+// One Payload is shared by every hook of an event, sent from many workers
+// at once (run with -race).
+func TestSendSharedPayloadConcurrently(t *testing.T) {
+	s := newTestSender(t)
+	rcv := newReceiver(t, nil)
+	p := samplePayload(t, s, "issue_hooks")
+	const workers, each = 8, 10
+	errs := make(chan error, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := projectHook(rcv.URL)
+			if w%2 == 1 {
+				h.CustomWebhookTemplate = `{"title":"{{object_attributes.title}}","user":{{user}}}`
+			}
+			for range each {
+				a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "issue_hooks"), Payload: p, Settings: localSettings()})
+				if a.Err != nil || a.StatusCode != 200 {
+					errs <- fmt.Errorf("status %d: %v", a.StatusCode, a.Err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(rcv.requests()); n != workers*each {
+		t.Errorf("receiver got %d requests, want %d", n, workers*each)
 	}
 }
