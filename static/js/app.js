@@ -19,4 +19,13 @@
     var closer = e.target.closest("[data-close-dialog]");
     if (closer) { var dl = closer.closest("dialog"); if (dl) { e.preventDefault(); dl.close(); } }
   });
+  // A <dialog data-show-on-load> arriving in an htmx swap opens at once
+  // (e.g. the events of a notification level just set to "Custom").
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.detail.elt;
+    if (!root || !root.querySelectorAll) { return; }
+    var list = Array.prototype.slice.call(root.querySelectorAll("dialog[data-show-on-load]"));
+    if (root.matches("dialog[data-show-on-load]")) { list.push(root); }
+    list.forEach(function (d) { if (!d.open) { d.showModal(); } });
+  });
 })();
