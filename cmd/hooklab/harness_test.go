@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -134,13 +133,17 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
+		// No UserDataDir under t.TempDir(): Chromium's helper processes may
+		// still write to the profile after the browser exits, which made
+		// TempDir's cleanup fail ("directory not empty"). chromedp makes and
+		// removes its own profile directory.
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// Close the browser gracefully first (cancelCtx), then the rest.
+	t.Cleanup(func() { cancelCtx(); cancelTimeout(); cancelAlloc() })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
