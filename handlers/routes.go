@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/static"
 	"github.com/hooklab/hooklab/web"
 )
@@ -112,6 +113,19 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.PUT(settingsPath, h.updateSettings, signedIn, admin)
 	e.POST(settingsPath, h.updateSettings, signedIn, admin)
 
+	// Notification settings page (profile → Notifications): global level and
+	// e-mail, one row per group and project, custom events.
+	e.GET("/-/profile/notifications", h.notificationsPage, signedIn)
+	e.PUT("/-/profile/notifications", h.updateNotifications(model.SourceGlobal), signedIn)
+	e.GET("/-/profile/notifications/events", h.notificationEventsPage(model.SourceGlobal), signedIn)
+	e.PUT("/-/profile/notifications/events", h.updateNotificationEvents(model.SourceGlobal), signedIn)
+	e.PUT("/-/profile/notifications/groups/:id", h.updateNotifications(model.SourceGroup), signedIn)
+	e.GET("/-/profile/notifications/groups/:id/events", h.notificationEventsPage(model.SourceGroup), signedIn)
+	e.PUT("/-/profile/notifications/groups/:id/events", h.updateNotificationEvents(model.SourceGroup), signedIn)
+	e.PUT("/-/profile/notifications/projects/:id", h.updateNotifications(model.SourceProject), signedIn)
+	e.GET("/-/profile/notifications/projects/:id/events", h.notificationEventsPage(model.SourceProject), signedIn)
+	e.PUT("/-/profile/notifications/projects/:id/events", h.updateNotificationEvents(model.SourceProject), signedIn)
+
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
 	api := e.Group(apiPrefix, web.RequireScope)
@@ -150,6 +164,15 @@ func (h *Handler) routes(e *echo.Echo) {
 	}
 	api.GET("/application/settings", h.apiGetSettings, apiUser, admin)
 	api.PUT("/application/settings", h.apiUpdateSettings, apiUser, admin)
+
+	// Notification settings API.
+	api.GET("/notification_settings", h.apiGetGlobalNotificationSettings, apiUser)
+	api.PUT("/notification_settings", h.apiUpdateGlobalNotificationSettings, apiUser)
+	api.GET("/groups/:id/notification_settings", h.apiGetSourceNotificationSettings(model.SourceGroup), apiUser)
+	api.PUT("/groups/:id/notification_settings", h.apiUpdateSourceNotificationSettings(model.SourceGroup), apiUser)
+	api.GET("/projects/:id/notification_settings", h.apiGetSourceNotificationSettings(model.SourceProject), apiUser)
+	api.PUT("/projects/:id/notification_settings", h.apiUpdateSourceNotificationSettings(model.SourceProject), apiUser)
+
 	api.Any("/*", h.apiNotFound)
 }
 

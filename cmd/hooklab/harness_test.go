@@ -164,9 +164,10 @@ func newBrowser(t *testing.T) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	// Close the browser gracefully first (cancelCtx), then the rest.
 	t.Cleanup(func() {
-		cancelTimeout()
 		cancelCtx()
+		cancelTimeout()
 		cancelAlloc()
 		removeEventually(profile)
 	})

@@ -38,4 +38,13 @@
   document.addEventListener("focusin", function (e) {
     if (e.target.matches && e.target.matches("input[data-select-on-focus]")) { e.target.select(); }
   });
+  // A <dialog data-show-on-load> arriving in an htmx swap opens at once
+  // (e.g. the events of a notification level just set to "Custom").
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.detail.elt;
+    if (!root || !root.querySelectorAll) { return; }
+    var list = Array.prototype.slice.call(root.querySelectorAll("dialog[data-show-on-load]"));
+    if (root.matches("dialog[data-show-on-load]")) { list.push(root); }
+    list.forEach(function (d) { if (!d.open) { d.showModal(); } });
+  });
 })();
