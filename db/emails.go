@@ -76,3 +76,22 @@ func (s *Store) VerifiedEmails(ctx context.Context, userID int64) ([]string, err
 		UNION ALL SELECT email, 1 AS o, id FROM emails WHERE user_id = ? AND confirmed_at IS NOT NULL) e ORDER BY o, id`, userID, userID)
 	return out, err
 }
+
+// RenewEmailConfirmation replaces the confirmation token of an unverified
+// address, so that a resent link works and the old one no longer does. A
+// verified address is left alone and reported as a conflict.
+func (s *Store) RenewEmailConfirmation(ctx context.Context, userID, id int64, confirmationToken string) (*model.Email, error) {
+	err := s.exec(ctx, nil, `UPDATE emails SET confirmation_token_digest = ?, confirmation_sent_at = ?
+		WHERE user_id = ? AND id = ? AND confirmed_at IS NULL`, Digest(confirmationToken), s.Now(), userID, id)
+	if err != nil {
+		return nil, fmt.Errorf("renew email confirmation: %w", err)
+	}
+	e, err := s.Email(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Verified() {
+		return nil, model.Conflict("%s is already confirmed", e.Email)
+	}
+	return e, nil
+}

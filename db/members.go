@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -13,7 +16,12 @@ import (
 
 const memberColumns = `m.id, m.source_type, m.source_id, m.user_id, m.access_level, m.invite_email,
 	m.invite_email_success, m.invite_failure, m.created_by_id, m.created_at, m.updated_at, m.expires_at,
-	COALESCE(u.username, '') AS username, COALESCE(u.name, '') AS name, COALESCE(u.state, '') AS state`
+	COALESCE(u.username, '') AS username, COALESCE(u.name, '') AS name, COALESCE(u.state, '') AS state,
+	COALESCE(cb.username, '') AS created_by_username, COALESCE(cb.name, '') AS created_by_name,
+	COALESCE(cb.state, '') AS created_by_state`
+
+// memberFrom joins a membership to its user and its creator.
+const memberFrom = ` FROM members m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN users cb ON cb.id = m.created_by_id `
 
 var errMemberNotFound = model.NotFound("Member")
 
@@ -44,7 +52,7 @@ func (s *Store) CreateInvite(ctx context.Context, m *model.Member, rawToken stri
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		if err := insertMember(ctx, tx, m); err != nil {
 			if errors.Is(err, model.ErrConflict) {
-				return model.Conflict("The member's email address has already been taken")
+				return model.Conflict("Invite email has already been taken")
 			}
 			return err
 		}
@@ -63,7 +71,7 @@ func (s *Store) ResetInvite(ctx context.Context, id int64, rawToken string) erro
 // Members lists the direct members and pending invites of a source.
 func (s *Store) Members(ctx context.Context, sourceType string, sourceID int64) ([]model.Member, error) {
 	out := []model.Member{}
-	err := s.sel(ctx, &out, `SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id
+	err := s.sel(ctx, &out, `SELECT `+memberColumns+memberFrom+`
 		WHERE m.source_type = ? AND m.source_id = ? ORDER BY m.user_id IS NULL, m.access_level DESC, lower(COALESCE(u.username, m.invite_email))`,
 		sourceType, sourceID)
 	return out, err
@@ -72,21 +80,21 @@ func (s *Store) Members(ctx context.Context, sourceType string, sourceID int64) 
 // Member returns one direct member by user.
 func (s *Store) Member(ctx context.Context, sourceType string, sourceID, userID int64) (*model.Member, error) {
 	var m model.Member
-	return &m, s.get(ctx, &m, errMemberNotFound, `SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id
+	return &m, s.get(ctx, &m, errMemberNotFound, `SELECT `+memberColumns+memberFrom+`
 		WHERE m.source_type = ? AND m.source_id = ? AND m.user_id = ?`, sourceType, sourceID, userID)
 }
 
 // MemberByID returns one membership or invite of a source.
 func (s *Store) MemberByID(ctx context.Context, sourceType string, sourceID, id int64) (*model.Member, error) {
 	var m model.Member
-	return &m, s.get(ctx, &m, errMemberNotFound, `SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id
+	return &m, s.get(ctx, &m, errMemberNotFound, `SELECT `+memberColumns+memberFrom+`
 		WHERE m.source_type = ? AND m.source_id = ? AND m.id = ?`, sourceType, sourceID, id)
 }
 
 // InviteByToken returns the pending invite holding a raw token.
 func (s *Store) InviteByToken(ctx context.Context, rawToken string) (*model.Member, error) {
 	var m model.Member
-	return &m, s.get(ctx, &m, model.NotFound("Invitation"), `SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id
+	return &m, s.get(ctx, &m, model.NotFound("Invitation"), `SELECT `+memberColumns+memberFrom+`
 		WHERE m.invite_token_digest = ? AND m.user_id IS NULL`, Digest(rawToken))
 }
 
@@ -95,7 +103,7 @@ func (s *Store) InviteByToken(ctx context.Context, rawToken string) (*model.Memb
 func (s *Store) AcceptInvite(ctx context.Context, inviteID, userID int64) error {
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		var inv model.Member
-		err := tx.GetContext(ctx, &inv, tx.Rebind(`SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id WHERE m.id = ? AND m.user_id IS NULL`), inviteID)
+		err := tx.GetContext(ctx, &inv, tx.Rebind(`SELECT `+memberColumns+memberFrom+` WHERE m.id = ? AND m.user_id IS NULL`), inviteID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return model.NotFound("Invitation")
 		}
@@ -148,6 +156,27 @@ func (s *Store) UpdateMemberAccess(ctx context.Context, id int64, level model.Ac
 	})
 }
 
+// UpdateMember changes a direct membership's level and expiry (nil: none).
+// Lowering the last owner of a group is refused.
+func (s *Store) UpdateMember(ctx context.Context, id int64, level model.AccessLevel, expiresAt *time.Time) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		if level < model.Owner {
+			if err := s.keepAnOwner(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE members SET access_level = ?, expires_at = ?, updated_at = ? WHERE id = ?`),
+			level, expiresAt, s.Now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errMemberNotFound
+		}
+		return nil
+	})
+}
+
 // RemoveMember deletes a membership or invite.
 func (s *Store) RemoveMember(ctx context.Context, id int64) error {
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
@@ -169,7 +198,7 @@ func (s *Store) RemoveMember(ctx context.Context, id int64) error {
 // be able to administer it (directly or through an ancestor).
 func (s *Store) keepAnOwner(ctx context.Context, tx *sqlx.Tx, memberID int64) error {
 	var m model.Member
-	err := tx.GetContext(ctx, &m, tx.Rebind(`SELECT `+memberColumns+` FROM members m LEFT JOIN users u ON u.id = m.user_id WHERE m.id = ?`), memberID)
+	err := tx.GetContext(ctx, &m, tx.Rebind(`SELECT `+memberColumns+memberFrom+` WHERE m.id = ?`), memberID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errMemberNotFound
 	}
@@ -236,4 +265,96 @@ func (s *Store) HasDescendantMembership(ctx context.Context, userID, groupID int
 			(source_type = 'Namespace' AND source_id IN (SELECT id FROM down))
 			OR (source_type = 'Project' AND source_id IN (SELECT id FROM projects WHERE group_id IN (SELECT id FROM down))))`), groupID, userID)
 	return n > 0, err
+}
+
+// AllMembers lists who has access to a group or project through a
+// membership: its direct members and the members of its ancestor groups
+// (for a project: of its group and that group's ancestors). Each user
+// appears once, with their highest level; on a tie the nearest membership
+// wins, the direct one first. Pending invites are not included. Each
+// entry's SourceName and SourcePath say where the membership lives.
+func (s *Store) AllMembers(ctx context.Context, sourceType string, sourceID int64) ([]model.Member, error) {
+	var found []model.Member
+	groupID := sourceID
+	if sourceType == model.SourceProject {
+		direct := []model.Member{}
+		err := s.sel(ctx, &direct, `SELECT `+memberColumns+`, p.full_name AS source_name, p.full_path AS source_path`+memberFrom+`
+			JOIN projects p ON p.id = m.source_id
+			WHERE m.source_type = 'Project' AND m.source_id = ? AND m.user_id IS NOT NULL`, sourceID)
+		if err != nil {
+			return nil, fmt.Errorf("list project members: %w", err)
+		}
+		found = direct
+		if err := s.get(ctx, &groupID, errProjectNotFound, `SELECT group_id FROM projects WHERE id = ?`, sourceID); err != nil {
+			return nil, err
+		}
+	}
+	chain := []model.Member{}
+	err := s.sel(ctx, &chain, `WITH RECURSIVE up(id, depth) AS (
+			SELECT id, 0 FROM groups WHERE id = ?
+			UNION ALL SELECT groups.parent_id, up.depth + 1 FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
+		SELECT `+memberColumns+`, g.full_name AS source_name, g.full_path AS source_path`+memberFrom+`
+			JOIN up ON m.source_type = 'Namespace' AND m.source_id = up.id
+			JOIN groups g ON g.id = m.source_id
+		WHERE m.user_id IS NOT NULL ORDER BY up.depth`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("list inherited members: %w", err)
+	}
+	found = append(found, chain...)
+
+	best := map[int64]int{}
+	out := []model.Member{}
+	for _, m := range found {
+		uid := *m.UserID
+		i, seen := best[uid]
+		switch {
+		case !seen:
+			best[uid] = len(out)
+			out = append(out, m)
+		case m.AccessLevel > out[i].AccessLevel:
+			out[i] = m
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].AccessLevel != out[j].AccessLevel {
+			return out[i].AccessLevel > out[j].AccessLevel
+		}
+		return strings.ToLower(out[i].Username) < strings.ToLower(out[j].Username)
+	})
+	return out, nil
+}
+
+// InheritedAccess returns the highest level a user holds in the groups a
+// source inherits from (a group's ancestors; a project's group and its
+// ancestors) and the name of the group that grants it (nearest on a tie).
+// It is NoAccess when nothing is inherited.
+func (s *Store) InheritedAccess(ctx context.Context, userID int64, sourceType string, sourceID int64) (model.AccessLevel, string, error) {
+	var start *int64
+	var err error
+	if sourceType == model.SourceProject {
+		err = s.get(ctx, &start, errProjectNotFound, `SELECT group_id FROM projects WHERE id = ?`, sourceID)
+	} else {
+		err = s.get(ctx, &start, errGroupNotFound, `SELECT parent_id FROM groups WHERE id = ?`, sourceID)
+	}
+	if err != nil || start == nil {
+		return model.NoAccess, "", err
+	}
+	var row struct {
+		Level model.AccessLevel `db:"access_level"`
+		Name  string            `db:"name"`
+	}
+	err = s.r.GetContext(ctx, &row, s.r.Rebind(`WITH RECURSIVE up(id, depth) AS (
+			SELECT id, 0 FROM groups WHERE id = ?
+			UNION ALL SELECT groups.parent_id, up.depth + 1 FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
+		SELECT m.access_level, g.name FROM members m
+			JOIN up ON m.source_type = 'Namespace' AND m.source_id = up.id
+			JOIN groups g ON g.id = up.id
+		WHERE m.user_id = ? ORDER BY m.access_level DESC, up.depth LIMIT 1`), *start, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.NoAccess, "", nil
+	}
+	if err != nil {
+		return model.NoAccess, "", fmt.Errorf("inherited access: %w", err)
+	}
+	return row.Level, row.Name, nil
 }

@@ -125,7 +125,9 @@ func applySettings(p params, st *model.Settings) error {
 		}
 	}
 	if raw, ok := p.String("outbound_local_requests_allowlist_raw"); ok {
-		st.OutboundLocalRequestsAllowlist = strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' })
+		// GitLab splits the raw text on whitespace, commas and semicolons
+		// and drops duplicates.
+		st.OutboundLocalRequestsAllowlist = model.SplitAllowlist(raw)
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	if h.ready == nil {
 		h.ready = deps.Store.Ping
 	}
+	srv.RedactPaths(redactLogPath)
 	h.routes(srv.Echo)
 	return h
 }

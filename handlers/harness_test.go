@@ -185,17 +185,29 @@ func decode(t *testing.T, rec *httptest.ResponseRecorder, v any) {
 	}
 }
 
-// mailbox records sent mail.
+// mailbox records sent mail; with fail set it refuses every message, as
+// an unreachable mail server would.
 type mailbox struct {
 	mu   sync.Mutex
 	sent []model.Mail
+	fail error
 }
 
 func (m *mailbox) Send(_ context.Context, msg model.Mail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
 	m.sent = append(m.sent, msg)
 	return nil
+}
+
+// failWith makes every later Send fail with err (nil: succeed again).
+func (m *mailbox) failWith(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
 }
 
 func (m *mailbox) all() []model.Mail {

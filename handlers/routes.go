@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/static"
 	"github.com/hooklab/hooklab/web"
 )
@@ -53,8 +54,77 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/groups/:group/-/projects", h.showGroup, signedIn)
 	e.GET("/:project", h.showProject, signedIn)
 
-	// Admin area.
+	// Members and invitations (SPEC §1): the members pages of groups and
+	// projects, and the invitation links sent by e-mail (open to visitors
+	// who are not signed in, so that they can sign up).
+	for _, s := range []struct {
+		base string
+		load sourceLoader
+	}{
+		{"/groups/:group/-/group_members", h.groupSource("group")},
+		{"/:project/-/project_members", h.projectSource("project")},
+	} {
+		e.GET(s.base, h.listMembers(s.load), signedIn)
+		e.POST(s.base, h.createMember(s.load), signedIn)
+		e.POST(s.base+"/invite", h.inviteMember(s.load), signedIn)
+		e.PUT(s.base+"/:member_id", h.updateMemberLevel(s.load), signedIn)
+		e.DELETE(s.base+"/:member_id", h.destroyMember(s.load), signedIn)
+		e.GET(s.base+"/:member_id/remove", h.removeMemberPage(s.load), signedIn)
+		e.POST(s.base+"/:member_id/resend_invite", h.resendInvitePage(s.load), signedIn)
+	}
+	e.GET(invitePrefix+":token", h.showInvite)
+	e.POST(invitePrefix+":token/accept", h.acceptInvite)
+	e.POST(invitePrefix+":token/decline", h.declineInvite)
+	e.POST(invitePrefix+":token/register", h.registerFromInvite)
+
+	// Profile (accounts): the signed-in user's own settings. The e-mail
+	// confirmation link works without a session: its token is the proof.
+	e.GET("/-/profile", h.showProfile, signedIn)
+	e.PUT("/-/profile", h.updateProfile, signedIn)
+	e.POST("/-/profile", h.updateProfile, signedIn)
+	e.GET("/-/profile/password/edit", h.editPassword, signedIn)
+	e.PUT("/-/profile/password", h.updatePassword, signedIn)
+	e.POST("/-/profile/password", h.updatePassword, signedIn)
+	e.GET("/-/profile/emails", h.listEmails, signedIn)
+	e.POST("/-/profile/emails", h.createEmail, signedIn)
+	e.GET("/-/profile/emails/confirmation", h.confirmEmail)
+	e.PUT("/-/profile/emails/:id/resend_confirmation_instructions", h.resendEmailConfirmation, signedIn)
+	e.DELETE("/-/profile/emails/:id", h.deleteEmail, signedIn)
+	e.GET(tokensPath, h.listTokens, signedIn)
+	e.POST(tokensPath, h.createToken, signedIn)
+	e.GET(tokensPath+"/:id/revoke", h.revokeTokenPage, signedIn)
+	e.PUT(tokensPath+"/:id/revoke", h.revokeToken, signedIn)
+
+	// Admin area (accounts and admin): users, groups, projects, settings.
+	// Non-admins get 404.
 	e.GET("/admin", h.adminOverview, signedIn, admin)
+	e.GET("/admin/users", h.adminListUsers, signedIn, admin)
+	e.GET("/admin/users/new", h.adminNewUserPage, signedIn, admin)
+	e.POST("/admin/users", h.adminCreateUser, signedIn, admin)
+	e.GET("/admin/users/:username", h.adminShowUser, signedIn, admin)
+	e.PUT("/admin/users/:username/block", h.adminBlockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/unblock", h.adminUnblockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/admin", h.adminGrantAdmin, signedIn, admin)
+	e.DELETE("/admin/users/:username/admin", h.adminRevokeAdmin, signedIn, admin)
+	e.PUT("/admin/users/:username/emails/:id/verify", h.adminVerifyEmail, signedIn, admin)
+	e.GET("/admin/groups", h.adminListGroups, signedIn, admin)
+	e.GET("/admin/projects", h.adminListProjects, signedIn, admin)
+	e.GET(settingsPath, h.showSettings, signedIn, admin)
+	e.PUT(settingsPath, h.updateSettings, signedIn, admin)
+	e.POST(settingsPath, h.updateSettings, signedIn, admin)
+
+	// Notification settings page (profile → Notifications): global level and
+	// e-mail, one row per group and project, custom events.
+	e.GET("/-/profile/notifications", h.notificationsPage, signedIn)
+	e.PUT("/-/profile/notifications", h.updateNotifications(model.SourceGlobal), signedIn)
+	e.GET("/-/profile/notifications/events", h.notificationEventsPage(model.SourceGlobal), signedIn)
+	e.PUT("/-/profile/notifications/events", h.updateNotificationEvents(model.SourceGlobal), signedIn)
+	e.PUT("/-/profile/notifications/groups/:id", h.updateNotifications(model.SourceGroup), signedIn)
+	e.GET("/-/profile/notifications/groups/:id/events", h.notificationEventsPage(model.SourceGroup), signedIn)
+	e.PUT("/-/profile/notifications/groups/:id/events", h.updateNotificationEvents(model.SourceGroup), signedIn)
+	e.PUT("/-/profile/notifications/projects/:id", h.updateNotifications(model.SourceProject), signedIn)
+	e.GET("/-/profile/notifications/projects/:id/events", h.notificationEventsPage(model.SourceProject), signedIn)
+	e.PUT("/-/profile/notifications/projects/:id/events", h.updateNotificationEvents(model.SourceProject), signedIn)
 
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
@@ -73,11 +143,39 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.GET("/projects", h.apiListProjects, apiUser)
 	api.POST("/projects", h.apiCreateProject, apiUser)
 	api.GET("/projects/:id", h.apiGetProject, apiUser)
+	// Members and invitations of groups and projects.
+	for _, s := range []struct {
+		base string
+		load sourceLoader
+	}{
+		{"/groups/:id", h.groupSource("id")},
+		{"/projects/:id", h.projectSource("id")},
+	} {
+		api.GET(s.base+"/members", h.apiListMembers(s.load, false), apiUser)
+		api.GET(s.base+"/members/all", h.apiListMembers(s.load, true), apiUser)
+		api.GET(s.base+"/members/all/:user_id", h.apiGetMember(s.load, true), apiUser)
+		api.GET(s.base+"/members/:user_id", h.apiGetMember(s.load, false), apiUser)
+		api.POST(s.base+"/members", h.apiAddMember(s.load), apiUser)
+		api.PUT(s.base+"/members/:user_id", h.apiEditMember(s.load), apiUser)
+		api.DELETE(s.base+"/members/:user_id", h.apiRemoveMember(s.load), apiUser)
+		api.GET(s.base+"/invitations", h.apiListInvitations(s.load), apiUser)
+		api.POST(s.base+"/invitations", h.apiInvite(s.load), apiUser)
+		api.DELETE(s.base+"/invitations/:email", h.apiDeleteInvitation(s.load), apiUser)
+	}
 	// Publishing events (delivery).
 	api.POST("/projects/:id/hook_events", h.apiPublishProjectEvents, apiUser)
 	api.POST("/groups/:id/hook_events", h.apiPublishGroupEvents, apiUser)
 	api.GET("/application/settings", h.apiGetSettings, apiUser, admin)
 	api.PUT("/application/settings", h.apiUpdateSettings, apiUser, admin)
+
+	// Notification settings API.
+	api.GET("/notification_settings", h.apiGetGlobalNotificationSettings, apiUser)
+	api.PUT("/notification_settings", h.apiUpdateGlobalNotificationSettings, apiUser)
+	api.GET("/groups/:id/notification_settings", h.apiGetSourceNotificationSettings(model.SourceGroup), apiUser)
+	api.PUT("/groups/:id/notification_settings", h.apiUpdateSourceNotificationSettings(model.SourceGroup), apiUser)
+	api.GET("/projects/:id/notification_settings", h.apiGetSourceNotificationSettings(model.SourceProject), apiUser)
+	api.PUT("/projects/:id/notification_settings", h.apiUpdateSourceNotificationSettings(model.SourceProject), apiUser)
+
 	api.Any("/*", h.apiNotFound)
 }
 
@@ -131,7 +229,8 @@ func reservedTop(p string) bool {
 // API bodies are never read here.
 func methodOverride(next echo.HandlerFunc) echo.HandlerFunc {
 	mo := middleware.MethodOverrideWithConfig(middleware.MethodOverrideConfig{
-		Getter: middleware.MethodFromForm("_method"),
+		// Rails-style forms write the method in lower case ("put").
+		Getter: func(c echo.Context) string { return strings.ToUpper(c.FormValue("_method")) },
 		Skipper: func(c echo.Context) bool {
 			r := c.Request()
 			return r.Method != http.MethodPost || strings.HasPrefix(r.URL.Path, apiPrefix+"/") ||

@@ -89,6 +89,17 @@ func (in *NewUserInput) Validate() error {
 	return v.Err()
 }
 
+// NameProblem returns why a display name is not acceptable, or "".
+func NameProblem(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "can't be blank"
+	case len(name) > 255:
+		return "is too long (maximum is 255 characters)"
+	}
+	return ""
+}
+
 // EmailProblem returns why an address is not acceptable, or "".
 func EmailProblem(email string) string {
 	if email == "" {

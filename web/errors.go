@@ -118,7 +118,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 {
-		s.cfg.Logger.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.cfg.Logger.Error("internal error", "method", c.Request().Method, "path", s.logPath(c.Request().URL.Path), "err", err)
 	}
 	if s.IsAPI(c) {
 		var body any

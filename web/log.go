@@ -9,8 +9,9 @@ import (
 )
 
 // requestLogger logs one line per request. Query strings are left out: a
-// private_token may travel there.
-func requestLogger(l *slog.Logger) echo.MiddlewareFunc {
+// private_token may travel there; path passes the path through the
+// server's redactor, for URLs that hold a secret (invite links).
+func requestLogger(l *slog.Logger, path func(string) string) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRemoteIP: true, LogError: true,
 		HandleError: true,
@@ -24,7 +25,7 @@ func requestLogger(l *slog.Logger) echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("path", path(v.URIPath)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP),
 			}
 			if v.Error != nil && v.Status >= 500 {

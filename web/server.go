@@ -41,6 +41,9 @@ type Server struct {
 	*echo.Echo
 	cfg      Config
 	sessions *Sessions
+	// redactPath hides secrets in logged paths; set once while routes are
+	// registered, before serving.
+	redactPath func(string) string
 }
 
 // New builds the echo instance with Hooklab's middleware in order: recover →
@@ -61,11 +64,11 @@ func New(cfg Config) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			cfg.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
+			cfg.Logger.Error("panic", "err", err, "path", s.logPath(c.Request().URL.Path), "stack", string(stack))
 			return err
 		},
 	}))
-	e.Use(requestLogger(cfg.Logger))
+	e.Use(requestLogger(cfg.Logger, s.logPath))
 	if cfg.Registry != nil {
 		e.Use(metrics(cfg.Registry))
 	}
@@ -121,3 +124,14 @@ func (s *Server) ExternalURL() string { return strings.TrimSuffix(s.cfg.External
 
 // Sessions gives handlers the session helpers.
 func (s *Server) Sessions() *Sessions { return s.sessions }
+
+// RedactPaths sets how request paths are logged, for routes that carry a
+// secret in their path. Call it before serving.
+func (s *Server) RedactPaths(fn func(path string) string) { s.redactPath = fn }
+
+func (s *Server) logPath(p string) string {
+	if s.redactPath == nil {
+		return p
+	}
+	return s.redactPath(p)
+}

@@ -97,9 +97,24 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
 		return nil
 	})
+	var mailer handlers.Mailer = a.mailer
+	if cfg.onMail != nil {
+		mailer = tappedMailer{a.mailer, cfg.onMail}
+	}
 	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
-		handlers.Deps{Store: store, Mailer: a.mailer, Logger: log})
+		handlers.Deps{Store: store, Mailer: mailer, Logger: log})
 	return a, nil
+}
+
+// tappedMailer shows each message to a test before sending it.
+type tappedMailer struct {
+	handlers.Mailer
+	tap func(model.Mail)
+}
+
+func (m tappedMailer) Send(ctx context.Context, msg model.Mail) error {
+	m.tap(msg)
+	return m.Mailer.Send(ctx, msg)
 }
 
 // ensureRoot creates the administrator "root" on first start. Its password

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/hooklab/hooklab/model"
 )
 
 // config is everything read from flags and the environment. It is read
@@ -24,6 +26,9 @@ type config struct {
 	// (base64, 32 and 64 bytes).
 	EncryptionKey string
 	SessionKey    string
+	// onMail, when set, sees every message handed to the mailer; tests read
+	// invitation links from it. Not a flag.
+	onMail func(model.Mail)
 }
 
 // envOr returns the environment variable or def.

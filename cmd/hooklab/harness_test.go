@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +28,9 @@ type instance struct {
 	app  *app
 	logs *syncBuffer
 	stop func()
+
+	mailMu sync.Mutex
+	mail   []model.Mail
 }
 
 // startInstance starts Hooklab on a free loopback port with a fresh data
@@ -46,15 +48,17 @@ func startInstance(t *testing.T) *instance {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	inst := &instance{URL: url, logs: logs}
+	cfg.onMail = inst.recordMail
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
+	inst.app = a
 	done := make(chan error, 1)
 	go func() { done <- a.serve(ctx, ln) }()
-	inst := &instance{URL: url, app: a, logs: logs}
 	var once sync.Once
 	inst.stop = func() {
 		once.Do(func() {
@@ -72,6 +76,19 @@ func startInstance(t *testing.T) *instance {
 		}
 	})
 	return inst
+}
+
+func (i *instance) recordMail(m model.Mail) {
+	i.mailMu.Lock()
+	defer i.mailMu.Unlock()
+	i.mail = append(i.mail, m)
+}
+
+// mails returns the messages the instance has sent so far.
+func (i *instance) mails() []model.Mail {
+	i.mailMu.Lock()
+	defer i.mailMu.Unlock()
+	return append([]model.Mail(nil), i.mail...)
 }
 
 // store is the instance's store, for arranging fixtures and checking state.
@@ -126,6 +143,13 @@ func newBrowser(t *testing.T) context.Context {
 	if path == "" {
 		t.Fatal("no Chromium found: run `make test` (it installs Debian's chromium) or set HOOKLAB_CHROMIUM")
 	}
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser is gone, which would fail the
+	// test in TempDir's cleanup.
+	profile, err := os.MkdirTemp("", "hooklab-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -134,13 +158,19 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// Close the browser gracefully first (cancelCtx), then the rest.
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelTimeout()
+		cancelAlloc()
+		removeEventually(profile)
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
@@ -189,3 +219,12 @@ func (s *syncBuffer) String() string {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// removeEventually removes a directory, retrying while a process that is
+// exiting still writes to it.
+func removeEventually(dir string) {
+	deadline := time.Now().Add(5 * time.Second)
+	for os.RemoveAll(dir) != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+}

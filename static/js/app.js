@@ -19,4 +19,32 @@
     var closer = e.target.closest("[data-close-dialog]");
     if (closer) { var dl = closer.closest("dialog"); if (dl) { e.preventDefault(); dl.close(); } }
   });
+  // <button data-copy="id"> copies the value of the input with that id;
+  // inputs marked data-select-on-focus select their text for copying by hand.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-copy]");
+    if (!btn) { return; }
+    var input = document.getElementById(btn.dataset.copy);
+    if (!input) { return; }
+    input.select();
+    var done = function () { btn.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches && e.target.matches("input[data-select-on-focus]")) { e.target.select(); }
+  });
+  // A <dialog data-show-on-load> arriving in an htmx swap opens at once
+  // (e.g. the events of a notification level just set to "Custom").
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.detail.elt;
+    if (!root || !root.querySelectorAll) { return; }
+    var list = Array.prototype.slice.call(root.querySelectorAll("dialog[data-show-on-load]"));
+    if (root.matches("dialog[data-show-on-load]")) { list.push(root); }
+    list.forEach(function (d) { if (!d.open) { d.showModal(); } });
+  });
 })();
