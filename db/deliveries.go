@@ -83,12 +83,13 @@ func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
 
 // DeliveryEvent is what sending needs of an event.
 type DeliveryEvent struct {
-	ID          int64  `db:"id"`
-	UUID        string `db:"uuid"`
-	ProjectID   *int64 `db:"project_id"`
-	RootGroupID *int64 `db:"root_group_id"`
-	Scope       string `db:"trigger_scope"`
-	Payload     []byte `db:"payload"`
+	ID            int64  `db:"id"`
+	UUID          string `db:"uuid"`
+	ProjectID     *int64 `db:"project_id"`
+	RootGroupID   *int64 `db:"root_group_id"`
+	Scope         string `db:"trigger_scope"`
+	Payload       []byte `db:"payload"`
+	LoggedPayload []byte `db:"logged_payload"`
 }
 
 // DeliveryEvents loads events by ID.
@@ -97,7 +98,7 @@ func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (map[int64]*Del
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload FROM events WHERE id IN (?)`, ids)
+	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload, logged_payload FROM events WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, err
 	}

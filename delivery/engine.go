@@ -1,9 +1,11 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -16,12 +18,8 @@ type Job struct {
 	DeliveryID     int64
 	Hook           *model.Hook
 	Event          *db.DeliveryEvent
+	Payload        *Payload
 	IdempotencyKey string
-}
-
-// Attempter sends one attempt and returns its log row.
-type Attempter interface {
-	Attempt(ctx context.Context, job Job, st model.Settings) *model.HookLog
 }
 
 // EngineOptions tune the engine; zero values take the defaults.
@@ -43,7 +41,7 @@ type EngineOptions struct {
 	// ExternalURL makes image URLs in payloads absolute.
 	ExternalURL string
 	Logger      *slog.Logger
-	Now        func() time.Time
+	Now         func() time.Time
 }
 
 // Engine delivers the outbox: it claims due deliveries with a lease, sends
@@ -52,7 +50,7 @@ type EngineOptions struct {
 // writes so the store is not the bottleneck.
 type Engine struct {
 	store   *db.Store
-	sender  Attempter
+	sender  *Sender
 	opt     EngineOptions
 	log     *slog.Logger
 	now     func() time.Time
@@ -65,7 +63,7 @@ type Engine struct {
 }
 
 // NewEngine makes an engine over the store.
-func NewEngine(store *db.Store, sender Attempter, opt EngineOptions) *Engine {
+func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	if opt.Workers <= 0 {
 		opt.Workers = 64
 	}
@@ -301,6 +299,11 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 	if err != nil {
 		return 0, err
 	}
+	// One prepared payload per event, shared by all its hooks.
+	payloads := make(map[int64]*Payload, len(events))
+	for id, ev := range events {
+		payloads[id] = NewStoredPayload(ev.Payload, ev.LoggedPayload)
+	}
 	for _, c := range claims {
 		h, ev := hooks[c.HookID], events[c.EventID]
 		if h == nil || ev == nil {
@@ -308,7 +311,8 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 			outcomes <- db.Outcome{DeliveryID: c.ID}
 			continue
 		}
-		d.queued[c.HookID] = append(d.queued[c.HookID], Job{DeliveryID: c.ID, Hook: h, Event: ev, IdempotencyKey: c.IdempotencyKey})
+		d.queued[c.HookID] = append(d.queued[c.HookID], Job{DeliveryID: c.ID, Hook: h, Event: ev,
+			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey})
 		d.nQueued++
 	}
 	return len(claims), nil
@@ -334,8 +338,39 @@ func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
 		}
 		return db.Outcome{DeliveryID: j.DeliveryID}
 	}
-	l := e.sender.Attempt(ctx, j, st)
-	return db.Outcome{DeliveryID: j.DeliveryID, Log: l, Success: l.Success(), CountsForState: j.Hook.Kind.AutoDisables()}
+	trigger, _ := model.TriggerByScope(j.Event.Scope)
+	a := e.sender.Send(ctx, Request{Hook: *j.Hook, Trigger: trigger, Payload: j.Payload,
+		EventUUID: j.Event.UUID, IdempotencyKey: j.IdempotencyKey, Settings: st})
+	l := LogRow(j.Hook.ID, &j.Event.ID, j.IdempotencyKey, a, j.Payload)
+	return db.Outcome{DeliveryID: j.DeliveryID, Log: l, Success: a.Success(), CountsForState: j.Hook.Kind.AutoDisables()}
+}
+
+// LogRow turns an attempt into its log row. The request body is kept only
+// when it differs from the event's logged payload (a custom template, an
+// error); otherwise the row refers to the event's copy, stored once for
+// all the hooks it went to.
+func LogRow(hookID int64, eventID *int64, idempotencyKey string, a Attempt, p *Payload) *model.HookLog {
+	l := &model.HookLog{
+		HookID: hookID, EventID: eventID, Trigger: a.Trigger, URL: a.URL, URLHash: a.URLHash,
+		RequestHeaders: headerList(a.RequestHeaders), RequestData: a.RequestData,
+		ResponseStatus: a.ResponseStatus(), ResponseHeaders: headerList(a.ResponseHeaders),
+		ResponseBody: []byte(a.ResponseBody), ExecutionDuration: a.ExecutionDuration.Seconds(),
+		InternalErrorMessage: a.InternalErrorMessage, IdempotencyKey: idempotencyKey,
+	}
+	if eventID != nil && p != nil && p.stored && bytes.Equal(a.RequestData, p.logBody) {
+		l.RequestData = nil
+	}
+	return l
+}
+
+// headerList orders headers by name for a stable log.
+func headerList(m map[string]string) []model.Header {
+	out := make([]model.Header, 0, len(m))
+	for k, v := range m {
+		out = append(out, model.Header{Name: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // record writes outcomes in batches: when BatchSize are waiting or the

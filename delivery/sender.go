@@ -158,6 +158,10 @@ func (s *Sender) HookURLHash(h model.Hook) (string, error) {
 type Payload struct {
 	obj      *model.JSONObject // image URLs rewritten; never modified
 	verbatim bool
+	stored   bool // body and logBody given; obj decoded on first use
+
+	objOnce sync.Once
+	objErr  error
 
 	once    sync.Once
 	body    []byte // POSTed when the hook has no template
@@ -188,8 +192,30 @@ func NewVerbatimPayload(body []byte) (*Payload, error) {
 	return &Payload{verbatim: true, body: slices.Clone(body)}, nil
 }
 
+// NewStoredPayload prepares a published event as the store keeps it: body
+// is POSTed as is to hooks without a custom template (image URLs were made
+// absolute when it was published) and logBody is its redacted form. The
+// body is decoded only if a hook's template needs it.
+func NewStoredPayload(body, logBody []byte) *Payload {
+	return &Payload{stored: true, body: body, logBody: logBody}
+}
+
+// object returns the decoded payload for template rendering.
+func (p *Payload) object() (*model.JSONObject, error) {
+	p.objOnce.Do(func() {
+		if p.obj != nil {
+			return
+		}
+		p.obj, p.objErr = model.ParsePayload(p.body)
+	})
+	return p.obj, p.objErr
+}
+
 func (p *Payload) prepare() {
 	p.once.Do(func() {
+		if p.stored {
+			return
+		}
 		if !p.verbatim {
 			if p.body, p.err = model.EncodeJSON(p.obj); p.err != nil {
 				return
@@ -208,7 +234,11 @@ func (p *Payload) render(h *model.Hook) (body, logBody []byte, err error) {
 		p.prepare()
 		return p.body, p.logBody, p.err
 	}
-	body, err = model.RenderTemplate(h.CustomWebhookTemplate, p.obj)
+	obj, err := p.object()
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj)
 	if err != nil {
 		return nil, nil, err
 	}
