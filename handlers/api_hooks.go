@@ -123,7 +123,7 @@ func (h *Handler) vetHook(ctx context.Context, hk model.Hook, checkTemplate bool
 	if err != nil {
 		return err
 	}
-	if err := CheckHookURL(ctx, h.resolve, hk, HookOutboundPolicy(hk.Kind, st)); err != nil {
+	if err := checkHookURL(ctx, h.resolve, hk, hookOutboundPolicy(hk.Kind, st)); err != nil {
 		return err
 	}
 	if checkTemplate {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/hooklab/hooklab/db/dbtest"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -518,6 +519,19 @@ func TestGroupAndSystemHookForms(t *testing.T) {
 	if len(hooks) != 1 || !hooks[0].Events.Has("member_events") {
 		t.Fatalf("group hooks: %+v", hooks)
 	}
+
+	// Subgroups inherit their owners; their pages use the full path.
+	platform := dbtest.Group(t, f.a.store, "platform", f.acme, nil)
+	rec := owner.postForm("/groups/acme/platform/-/hooks", hookForm(map[string]string{"url": "https://webhook.example.com/sub"}))
+	if rec.Header().Get("Location") != "/groups/acme/platform/-/hooks" {
+		t.Fatalf("subgroup hook: got %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	sub, _ := f.a.store.HooksByGroup(ctx, platform.ID)
+	if len(sub) != 1 {
+		t.Fatalf("subgroup hooks: %+v", sub)
+	}
+	edit := owner.get(fmt.Sprintf("/groups/acme/platform/-/hooks/%d/edit", sub[0].ID))
+	wantStatus(t, edit, http.StatusOK, fmt.Sprintf(`action="/groups/acme/platform/-/hooks/%d"`, sub[0].ID))
 
 	admin := f.a.signedIn(f.admin)
 	page = admin.get("/admin/hooks/new")

@@ -20,21 +20,11 @@ type Resolver interface {
 // saveResolveTimeout bounds the DNS lookup of the save-time URL check.
 const saveResolveTimeout = 5 * time.Second
 
-// HookOutboundPolicy is the outbound network policy (SPEC §4.4) that
-// applies to hooks of kind k under the settings: system hooks follow
-// allow_local_requests_from_system_hooks, the others
-// allow_local_requests_from_web_hooks_and_services. The delivery engine
-// applies the same policy at connect time.
-func HookOutboundPolicy(k model.HookKind, st model.Settings) model.OutboundPolicy {
-	p := model.OutboundPolicy{
-		AllowLocal: st.AllowLocalRequestsFromWebHooksAndServices,
-		Setting:    model.SettingAllowLocalWebHooks,
-		Allowlist:  model.ParseAllowlist(st.OutboundLocalRequestsAllowlist),
-		LocalAddrs: localAddrs(),
-	}
-	if k == model.SystemHookKind {
-		p.AllowLocal, p.Setting = st.AllowLocalRequestsFromSystemHooks, model.SettingAllowLocalSystemHooks
-	}
+// hookOutboundPolicy is the settings' policy for hooks of kind k, with this
+// machine's own addresses, which count as localhost.
+func hookOutboundPolicy(k model.HookKind, st model.Settings) model.OutboundPolicy {
+	p := st.HookOutboundPolicy(k)
+	p.LocalAddrs = localAddrs()
 	return p
 }
 
@@ -53,14 +43,14 @@ func localAddrs() []netip.Addr {
 	return out
 }
 
-// CheckHookURL is the save-time public-URL check (SPEC §4.4): the hook's
+// checkHookURL is the save-time public-URL check (SPEC §4.4): the hook's
 // destination — the interpolated URL when it has URL variables — must not
 // be a blocked literal address, nor a name that resolves only to blocked
 // addresses, unless the settings allow it. It returns a validation error on
 // the field model.Hook.PublicURLField names with "is blocked: <reason>".
 // When the URL has variables the message leaves the host out: it may be one
 // of their secret values. Run it after model validation passed.
-func CheckHookURL(ctx context.Context, r Resolver, h model.Hook, policy model.OutboundPolicy) error {
+func checkHookURL(ctx context.Context, r Resolver, h model.Hook, policy model.OutboundPolicy) error {
 	target, err := h.Target()
 	if err != nil {
 		return nil // model validation reports a URL that does not interpolate or parse

@@ -1819,7 +1819,7 @@ func HookVarRow(key string) templ.Component {
 			templ_7745c5c3_Var83 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<div class=\"row-inputs hook-form-row\" data-testid=\"url-var-row\"><input type=\"hidden\" name=\"url_variables_kept[]\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<div class=\"row-inputs hook-form-row hook-var-row\" data-testid=\"url-var-row\"><input type=\"hidden\" name=\"url_variables_kept[]\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
