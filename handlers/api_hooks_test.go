@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -497,4 +498,36 @@ func TestPublicURLCheckOnSave(t *testing.T) {
 	_ = f.a.store.UpdateSettings(context.Background(), st)
 	wantStatus(t, f.a.api(http.MethodPost, "/api/v4/hooks", f.a.token(f.admin), map[string]any{"url": "http://127.0.0.1/"}),
 		http.StatusUnprocessableEntity, `Invalid url given`)
+}
+
+// curl users send form bodies: url_variables[][key]=...&url_variables[][value]=...
+// pairs up by position, whatever order the keys are read in.
+func TestAPIHookFormEncodedParams(t *testing.T) {
+	f := newHookFixture(t)
+	tok := f.a.token(f.maintainer)
+	for i := range 5 {
+		body := url.Values{
+			"url":                     {fmt.Sprintf("https://webhook.example.com/%d/{a}/{b}", i)},
+			"url_variables[][key]":    {"a", "b"},
+			"url_variables[][value]":  {"one", "two"},
+			"custom_headers[][key]":   {"X-A", "X-B"},
+			"custom_headers[][value]": {"h1", "h2"},
+			"push_events":             {"false"},
+			"issues_events":           {"true"},
+		}
+		req := httptest.NewRequest(http.MethodPost, projectHooksPath(f.api), strings.NewReader(body.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("PRIVATE-TOKEN", tok)
+		rec := f.a.serve(req)
+		wantStatus(t, rec, http.StatusCreated, `"issues_events":true`)
+		var h map[string]any
+		decode(t, rec, &h)
+		got, err := f.a.store.Hook(context.Background(), int64(h["id"].(float64)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps(got.URLVariables, map[string]string{"a": "one", "b": "two"}) || !maps(got.CustomHeaders, map[string]string{"X-A": "h1", "X-B": "h2"}) || got.Events.Has("push_events") {
+			t.Fatalf("stored: vars %v headers %v events %v", got.URLVariables, got.CustomHeaders, got.Events.Attributes())
+		}
+	}
 }
