@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -49,7 +51,7 @@ func newTestApp(t *testing.T) *testApp {
 		Auth:            handlers.Authenticator{Store: store},
 	})
 	mb := &mailbox{}
-	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log})
+	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver})
 	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs}
 }
 
@@ -232,6 +234,25 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// testResolver answers the save-time URL check's DNS lookups without the
+// network: a public name, names of local addresses, and nothing else.
+var testResolver = fakeResolver{
+	"public.example.com":   {netip.MustParseAddr("93.184.215.14")},
+	"webhook.example.com":  {netip.MustParseAddr("93.184.215.15")},
+	"localhost":            {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
+	"internal.example.com": {netip.MustParseAddr("10.0.0.5")},
+	"mixed.example.com":    {netip.MustParseAddr("10.0.0.6"), netip.MustParseAddr("93.184.215.16")},
+}
+
+type fakeResolver map[string][]netip.Addr
+
+func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := r[strings.ToLower(host)]; ok {
+		return a, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 func newRequest(method, path, body string) *http.Request {
