@@ -7,7 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/static"
+	"github.com/hooklab/hooklab/views"
 	"github.com/hooklab/hooklab/web"
 )
 
@@ -111,6 +113,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(settingsPath, h.showSettings, signedIn, admin)
 	e.PUT(settingsPath, h.updateSettings, signedIn, admin)
 	e.POST(settingsPath, h.updateSettings, signedIn, admin)
+
+	// Mailgun (SPEC §8.2): the signed failure webhook receiver (no session,
+	// no CSRF; the old path is deprecated) and the admin's failures page.
+	e.POST(model.MailgunWebhookPath, h.receiveMailgunWebhook(false))
+	e.POST(model.MailgunDeprecatedWebhookPath, h.receiveMailgunWebhook(true))
+	e.GET(views.MailgunFailuresPath, h.adminMailgunFailures, signedIn, admin)
+	e.DELETE("/admin/mailgun/failing_addresses/:id", h.adminAllowFailingAddress, signedIn, admin)
 
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
