@@ -39,7 +39,7 @@ func SettingsMailgunSection(f SettingsForm) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card\" id=\"mailgun\" data-testid=\"settings-mailgun\"><h2>Mailgun</h2><p class=\"muted\">Receive Mailgun's delivery failure webhooks: a permanently failed invitation e-mail is marked on the members page, and addresses that keep failing stop getting notification e-mail. Received failures are listed under <a href=\"/admin/mailgun/failures\">Mailgun failures</a>.</p><div class=\"help\" data-testid=\"mailgun-setup\">In Mailgun, add a webhook with the event type <strong>Permanent Failure</strong> and another with the event type <strong>Temporary Failure</strong>, both with this URL:<div><code class=\"mono\" data-testid=\"mailgun-webhook-url\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card\" id=\"mailgun\" data-testid=\"settings-mailgun\"><h2>Mailgun</h2><p class=\"muted\">Receive Mailgun's delivery failure webhooks: a permanently failed invitation e-mail is marked on the members page, and addresses that keep failing get no more e-mail from Hooklab. Received failures are listed under <a href=\"/admin/mailgun/failures\">Mailgun failures</a>.</p><div class=\"help\" data-testid=\"mailgun-setup\">In Mailgun, add a webhook with the event type <strong>Permanent Failure</strong> and another with the event type <strong>Temporary Failure</strong>, both with this URL:<div><code class=\"mono\" data-testid=\"mailgun-webhook-url\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
