@@ -253,6 +253,9 @@ func TestMailgunWebhookStatusCodes(t *testing.T) {
 			if rec.Body.Len() != 0 {
 				t.Errorf("got body %q, want none", rec.Body)
 			}
+			if c := rec.Header().Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("the receiver set cookies %q: it has no session", c)
+			}
 			if dep := rec.Header().Get("Deprecation"); (dep != "") != (tc.path == oldWebhookPath) {
 				t.Errorf("got Deprecation %q on %s", dep, tc.path)
 			}
@@ -410,6 +413,9 @@ func TestMailgunFailuresAdminPage(t *testing.T) {
 		if got := strings.TrimSpace(first.Find(sel).Text()); got != want {
 			t.Errorf("newest row %s: got %q, want %q", sel, got, want)
 		}
+	}
+	if got, want := first.AttrOr("title", ""), "Mailgun event ev-"; !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "Message-ID 20260301100000.1.1@mg.hooklab.test") {
+		t.Errorf("row title %q names neither the event nor the message", got)
 	}
 	next, _ := d.Find("[data-testid=next-page]").Attr("href")
 	if next != "/admin/mailgun/failures?page=2" {
