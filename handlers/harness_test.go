@@ -11,10 +11,12 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -32,13 +34,23 @@ type testApp struct {
 	srv   *web.Server
 	mail  *mailbox
 	logs  *logBuffer
+	// dbPath is the SQLite file, for tests that look at the raw bytes.
+	dbPath string
 }
 
 const externalURL = "http://hooklab.test"
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
-	store := dbtest.Open(t)
+	return newTestAppAt(t, nil)
+}
+
+// newTestAppAt is newTestApp with a clock for the store and the web layer
+// (nil: the real time).
+func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
+	t.Helper()
+	dbPath := filepath.Join(t.TempDir(), "hooklab.db")
+	store := dbtest.OpenAt(t, dbPath, now)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := web.New(web.Config{
@@ -48,11 +60,12 @@ func newTestApp(t *testing.T) *testApp {
 		Logger:          log,
 		APIPrefix:       handlers.APIPrefix,
 		NoCSRF:          handlers.NoCSRFPrefixes,
-		Auth:            handlers.Authenticator{Store: store},
+		Auth:            handlers.Authenticator{Store: store, Now: now},
+		Now:             now,
 	})
 	mb := &mailbox{}
 	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver})
-	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs}
+	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath}
 }
 
 // serve runs one request through the router.

@@ -134,6 +134,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	h.hookPages(e, "/admin/hooks", h.adminHookScope, signedIn, admin)
 	e.GET(views.HookFragmentsPath+"/:fragment", h.hookFormFragment, signedIn)
 
+	// Mailgun (SPEC §8.2): the signed failure webhook receiver (no session,
+	// no CSRF; the old path is deprecated) and the admin's failures page.
+	e.POST(model.MailgunWebhookPath, h.receiveMailgunWebhook(false))
+	e.POST(model.MailgunDeprecatedWebhookPath, h.receiveMailgunWebhook(true))
+	e.GET(views.MailgunFailuresPath, h.adminMailgunFailures, signedIn, admin)
+	e.DELETE("/admin/mailgun/failing_addresses/:id", h.adminAllowFailingAddress, signedIn, admin)
+
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
 	api := e.Group(apiPrefix, web.RequireScope)

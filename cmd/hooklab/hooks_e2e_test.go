@@ -13,12 +13,6 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// htmxReady waits until the page has loaded and htmx is wired up, so that
-// clicks on hx-* buttons are htmx requests and not plain form posts.
-func htmxReady() chromedp.Action {
-	return chromedp.Poll(`document.readyState === "complete" && typeof window.htmx !== "undefined"`, nil)
-}
-
 // A maintainer adds a webhook with two masked URL portions, a secret token
 // and two custom headers through the form, sees the masked URL in the
 // list, edits the hook and deletes it. No page source and no log line ever
@@ -87,32 +81,40 @@ func TestBrowserProjectWebhook(t *testing.T) {
 		// URL masking: two rows added with htmx.
 		chromedp.Click(`[data-testid=add-mask-row]`, chromedp.ByQuery),
 		chromedp.WaitVisible(row("hook-mask-rows", 1, "mask-value"), chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.SendKeys(row("hook-mask-rows", 1, "mask-value"), pathSecret, chromedp.ByQuery),
 		chromedp.SendKeys(row("hook-mask-rows", 1, "mask-key"), "path", chromedp.ByQuery),
 		chromedp.Click(`[data-testid=add-mask-row]`, chromedp.ByQuery),
 		chromedp.WaitVisible(row("hook-mask-rows", 2, "mask-value"), chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.SendKeys(row("hook-mask-rows", 2, "mask-value"), querySecret, chromedp.ByQuery),
 		chromedp.SendKeys(row("hook-mask-rows", 2, "mask-key"), "query_token", chromedp.ByQuery),
 
 		// Two custom headers, and a third row removed again.
 		chromedp.Click(`[data-testid=add-header-row]`, chromedp.ByQuery),
 		chromedp.WaitVisible(row("hook-header-rows", 1, "header-key"), chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.SendKeys(row("hook-header-rows", 1, "header-key"), "Authorization", chromedp.ByQuery),
 		chromedp.SendKeys(row("hook-header-rows", 1, "header-value"), headerSecret, chromedp.ByQuery),
 		chromedp.Click(`[data-testid=add-header-row]`, chromedp.ByQuery),
 		chromedp.WaitVisible(row("hook-header-rows", 2, "header-key"), chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.SendKeys(row("hook-header-rows", 2, "header-key"), "X-Second", chromedp.ByQuery),
 		chromedp.SendKeys(row("hook-header-rows", 2, "header-value"), header2, chromedp.ByQuery),
 		chromedp.Click(`[data-testid=add-header-row]`, chromedp.ByQuery),
 		chromedp.WaitVisible(row("hook-header-rows", 3, "header-key"), chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.Click(row("hook-header-rows", 3, "remove-header-row"), chromedp.ByQuery),
 		chromedp.WaitNotPresent(row("hook-header-rows", 3, "header-key"), chromedp.ByQuery),
+		htmxSettled(),
 
 		// The strategy switch shows the pattern input for the choice.
 		chromedp.Click(`[data-testid=strategy-all_branches]`, chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#hook_push_events_branch_filter`, chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.Click(`[data-testid=strategy-wildcard]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#hook_push_events_branch_filter`, chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.SendKeys(`#hook_push_events_branch_filter`, "release/*", chromedp.ByQuery),
 		chromedp.Click(`[data-testid=trigger-issues_events]`, chromedp.ByQuery),
 		// htmx did all of that in place: the browser never left the page.
