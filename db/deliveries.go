@@ -222,11 +222,44 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 		defer upd.Close()
 		for _, id := range order {
 			if h := states[id]; h != nil && changed[id] {
-				if _, err := upd.ExecContext(ctx, h.RecentFailures, h.DisabledUntil, h.ID); err != nil {
+				var until *time.Time
+				if h.DisabledUntil != nil {
+					t := storeTime(*h.DisabledUntil)
+					until = &t
+				}
+				if _, err := upd.ExecContext(ctx, h.RecentFailures, until, h.ID); err != nil {
 					return fmt.Errorf("update hook state: %w", err)
 				}
 			}
 		}
 		return nil
 	})
+}
+
+// HooksByIDs loads hooks, decrypted, by ID; missing ones are left out.
+func (s *Store) HooksByIDs(ctx context.Context, ids []int64) (map[int64]*model.Hook, error) {
+	out := map[int64]*model.Hook{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	seen := map[int64]bool{}
+	uniq := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	q, args, err := sqlx.In(`SELECT `+hookColumns+` FROM hooks h WHERE h.id IN (?)`, uniq)
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := s.selectHooks(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hooks {
+		out[hooks[i].ID] = &hooks[i]
+	}
+	return out, nil
 }

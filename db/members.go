@@ -134,8 +134,20 @@ func (s *Store) AcceptInvite(ctx context.Context, inviteID, userID int64) error 
 // MarkInviteEmailFailed records that the invite e-mail holding rawToken
 // bounced permanently. It reports whether a pending invite matched.
 func (s *Store) MarkInviteEmailFailed(ctx context.Context, rawToken, reason string) (bool, error) {
-	res, err := s.w.ExecContext(ctx, s.w.Rebind(`UPDATE members SET invite_email_success = FALSE, invite_failure = ?, updated_at = ?
-		WHERE invite_token_digest = ? AND user_id IS NULL`), reason, s.Now(), Digest(rawToken))
+	var ok bool
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		ok, err = markInviteEmailFailed(ctx, tx, rawToken, reason, s.Now())
+		return err
+	})
+	return ok, err
+}
+
+// markInviteEmailFailed is MarkInviteEmailFailed inside a transaction (the
+// Mailgun receiver records the failure and marks the invite together).
+func markInviteEmailFailed(ctx context.Context, tx *sqlx.Tx, rawToken, reason string, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE members SET invite_email_success = FALSE, invite_failure = ?, updated_at = ?
+		WHERE invite_token_digest = ? AND user_id IS NULL`), reason, now, Digest(rawToken))
 	if err != nil {
 		return false, fmt.Errorf("mark invite failed: %w", err)
 	}

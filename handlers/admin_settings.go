@@ -22,6 +22,7 @@ var settingsNumberFields = []string{
 }
 
 func (h *Handler) renderSettings(c echo.Context, status int, f views.SettingsForm) error {
+	f.MailgunWebhookURL = h.srv.ExternalURL() + model.MailgunWebhookPath
 	return web.Render(c, status, views.AdminSettingsPage(h.adminPage(c, "settings", "General settings"), f))
 }
 
@@ -30,7 +31,9 @@ func (h *Handler) showSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderSettings(c, http.StatusOK, views.SettingsForm{Settings: st, AllowlistRaw: strings.Join(st.OutboundLocalRequestsAllowlist, "\n")})
+	return h.renderSettings(c, http.StatusOK, views.SettingsForm{
+		Settings: st, AllowlistRaw: strings.Join(st.OutboundLocalRequestsAllowlist, "\n"), MailgunKeySaved: st.MailgunSigningKey != "",
+	})
 }
 
 // updateSettings reads the form with the API's reader (applySettings), so
@@ -46,7 +49,7 @@ func (h *Handler) updateSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.SettingsForm{Numbers: map[string]string{}}
+	f := views.SettingsForm{Numbers: map[string]string{}, MailgunKeySaved: st.MailgunSigningKey != ""}
 	v := &model.ValidationError{}
 	for _, k := range settingsNumberFields {
 		raw, ok := p.String(k)

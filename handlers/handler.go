@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,9 @@ type Deps struct {
 	Publisher Publisher
 	// Ready reports whether the instance may take traffic (readiness).
 	Ready func(ctx context.Context) error
+	// Resolver resolves hook URLs' hosts for the save-time public-URL
+	// check; nil means net.DefaultResolver.
+	Resolver Resolver
 }
 
 // Handler serves every URL.
@@ -49,6 +53,7 @@ type Handler struct {
 	cfg       Config
 	ready     func(ctx context.Context) error
 	signIns   *web.Throttle
+	resolve   Resolver
 	publisher Publisher
 }
 
@@ -56,7 +61,10 @@ type Handler struct {
 func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	h := &Handler{
 		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
-		ready: deps.Ready, signIns: web.NewThrottle(), publisher: deps.Publisher,
+		ready: deps.Ready, signIns: web.NewThrottle(), resolve: deps.Resolver, publisher: deps.Publisher,
+	}
+	if h.resolve == nil {
+		h.resolve = net.DefaultResolver
 	}
 	if h.log == nil {
 		h.log = slog.Default()

@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -30,13 +34,23 @@ type testApp struct {
 	srv   *web.Server
 	mail  *mailbox
 	logs  *logBuffer
+	// dbPath is the SQLite file, for tests that look at the raw bytes.
+	dbPath string
 }
 
 const externalURL = "http://hooklab.test"
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
-	store := dbtest.Open(t)
+	return newTestAppAt(t, nil)
+}
+
+// newTestAppAt is newTestApp with a clock for the store and the web layer
+// (nil: the real time).
+func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
+	t.Helper()
+	dbPath := filepath.Join(t.TempDir(), "hooklab.db")
+	store := dbtest.OpenAt(t, dbPath, now)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := web.New(web.Config{
@@ -46,11 +60,12 @@ func newTestApp(t *testing.T) *testApp {
 		Logger:          log,
 		APIPrefix:       handlers.APIPrefix,
 		NoCSRF:          handlers.NoCSRFPrefixes,
-		Auth:            handlers.Authenticator{Store: store},
+		Auth:            handlers.Authenticator{Store: store, Now: now},
+		Now:             now,
 	})
 	mb := &mailbox{}
-	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log})
-	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs}
+	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver})
+	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath}
 }
 
 // serve runs one request through the router.
@@ -232,6 +247,25 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// testResolver answers the save-time URL check's DNS lookups without the
+// network: a public name, names of local addresses, and nothing else.
+var testResolver = fakeResolver{
+	"public.example.com":   {netip.MustParseAddr("93.184.215.14")},
+	"webhook.example.com":  {netip.MustParseAddr("93.184.215.15")},
+	"localhost":            {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
+	"internal.example.com": {netip.MustParseAddr("10.0.0.5")},
+	"mixed.example.com":    {netip.MustParseAddr("10.0.0.6"), netip.MustParseAddr("93.184.215.16")},
+}
+
+type fakeResolver map[string][]netip.Addr
+
+func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := r[strings.ToLower(host)]; ok {
+		return a, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 func newRequest(method, path, body string) *http.Request {

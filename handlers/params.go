@@ -80,8 +80,11 @@ func (p params) setValues(k string, v []string) {
 			p[base] = list
 			return
 		}
-		// a[0][key]=value or a[][key]=value
-		if parts := strings.Split(strings.Trim(rest, "[]"), "]["); len(parts) == 2 {
+		// a[0][key]=value or a[][key]=value. The values of one key come in
+		// order, but keys are visited in map order, so a[][key] and
+		// a[][value] are zipped: the i-th of each builds the i-th element.
+		inner := strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]")
+		if parts := strings.Split(inner, "]["); len(parts) == 2 {
 			list, _ := p[base].([]any)
 			idx := -1
 			if parts[0] != "" {
@@ -90,13 +93,10 @@ func (p params) setValues(k string, v []string) {
 					idx = n
 				}
 			}
-			for _, s := range v {
+			for i, s := range v {
 				target := idx
 				if target < 0 {
-					target = len(list) - 1
-					if target < 0 || hasKey(list[target], parts[1]) {
-						target = len(list)
-					}
+					target = i
 				}
 				for len(list) <= target {
 					list = append(list, map[string]any{})
@@ -115,15 +115,6 @@ func (p params) setValues(k string, v []string) {
 	if len(v) > 0 {
 		p[k] = v[len(v)-1]
 	}
-}
-
-func hasKey(v any, k string) bool {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	_, ok = m[k]
-	return ok
 }
 
 // Has reports whether the parameter was given.

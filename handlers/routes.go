@@ -9,6 +9,7 @@ import (
 
 	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/static"
+	"github.com/hooklab/hooklab/views"
 	"github.com/hooklab/hooklab/web"
 )
 
@@ -126,6 +127,20 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/-/profile/notifications/projects/:id/events", h.notificationEventsPage(model.SourceProject), signedIn)
 	e.PUT("/-/profile/notifications/projects/:id/events", h.updateNotificationEvents(model.SourceProject), signedIn)
 
+	// Webhooks settings: project (maintainer), group (owner) and system
+	// hooks (admin); the form's htmx fragments are shared.
+	h.hookPages(e, "/:project/-/hooks", h.projectHookScope, signedIn)
+	h.hookPages(e, "/groups/:group/-/hooks", h.groupHookScope, signedIn)
+	h.hookPages(e, "/admin/hooks", h.adminHookScope, signedIn, admin)
+	e.GET(views.HookFragmentsPath+"/:fragment", h.hookFormFragment, signedIn)
+
+	// Mailgun (SPEC §8.2): the signed failure webhook receiver (no session,
+	// no CSRF; the old path is deprecated) and the admin's failures page.
+	e.POST(model.MailgunWebhookPath, h.receiveMailgunWebhook(false))
+	e.POST(model.MailgunDeprecatedWebhookPath, h.receiveMailgunWebhook(true))
+	e.GET(views.MailgunFailuresPath, h.adminMailgunFailures, signedIn, admin)
+	e.DELETE("/admin/mailgun/failing_addresses/:id", h.adminAllowFailingAddress, signedIn, admin)
+
 	// JSON API (GitLab v4). Token authentication happens in web; every
 	// route checks the token's scope.
 	api := e.Group(apiPrefix, web.RequireScope)
@@ -176,7 +191,39 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.GET("/projects/:id/notification_settings", h.apiGetSourceNotificationSettings(model.SourceProject), apiUser)
 	api.PUT("/projects/:id/notification_settings", h.apiUpdateSourceNotificationSettings(model.SourceProject), apiUser)
 
+	// Webhooks: project hooks (maintainer), group hooks (owner), system
+	// hooks (admin).
+	h.apiHookRoutes(api, "/projects/:id/hooks", h.apiProjectHookParent, apiUser)
+	h.apiHookRoutes(api, "/groups/:id/hooks", h.apiGroupHookParent, apiUser)
+	h.apiHookRoutes(api, "/hooks", h.apiSystemHookParent, apiUser, admin)
 	api.Any("/*", h.apiNotFound)
+}
+
+// hookPages registers one kind of hooks settings pages under base: the
+// list, the add form, the edit form, and deletion (a confirmation page for
+// browsers without JavaScript, a dialog otherwise).
+func (h *Handler) hookPages(e *echo.Echo, base string, scope hookScopeFunc, m ...echo.MiddlewareFunc) {
+	e.GET(base, h.listHooks(scope), m...)
+	e.GET(base+"/new", h.newHookPage(scope), m...)
+	e.POST(base, h.createHookForm(scope), m...)
+	e.GET(base+"/:hook_id/edit", h.editHookPage(scope), m...)
+	e.PUT(base+"/:hook_id", h.updateHookForm(scope), m...)
+	e.GET(base+"/:hook_id/delete", h.deleteHookPage(scope), m...)
+	e.DELETE(base+"/:hook_id", h.deleteHookForm(scope), m...)
+}
+
+// apiHookRoutes registers GitLab's hook endpoints under prefix
+// (/projects/:id/hooks, /groups/:id/hooks, /hooks).
+func (h *Handler) apiHookRoutes(api *echo.Group, prefix string, parent hookParentFunc, m ...echo.MiddlewareFunc) {
+	api.GET(prefix, h.apiListHooks(parent), m...)
+	api.POST(prefix, h.apiCreateHook(parent), m...)
+	api.GET(prefix+"/:hook_id", h.apiGetHook(parent), m...)
+	api.PUT(prefix+"/:hook_id", h.apiUpdateHook(parent), m...)
+	api.DELETE(prefix+"/:hook_id", h.apiDeleteHook(parent), m...)
+	api.PUT(prefix+"/:hook_id/url_variables/:key", h.apiSetHookEntry(parent, urlVariableEntries), m...)
+	api.DELETE(prefix+"/:hook_id/url_variables/:key", h.apiDeleteHookEntry(parent, urlVariableEntries), m...)
+	api.PUT(prefix+"/:hook_id/custom_headers/:key", h.apiSetHookEntry(parent, customHeaderEntries), m...)
+	api.DELETE(prefix+"/:hook_id/custom_headers/:key", h.apiDeleteHookEntry(parent, customHeaderEntries), m...)
 }
 
 // namespacePaths rewrites /acme/platform/api/-/hooks to the raw path
@@ -230,6 +277,7 @@ func reservedTop(p string) bool {
 func methodOverride(next echo.HandlerFunc) echo.HandlerFunc {
 	mo := middleware.MethodOverrideWithConfig(middleware.MethodOverrideConfig{
 		// Rails-style forms write the method in lower case ("put").
+		// Rack's MethodOverride upper-cases the value; so do we.
 		Getter: func(c echo.Context) string { return strings.ToUpper(c.FormValue("_method")) },
 		Skipper: func(c echo.Context) bool {
 			r := c.Request()

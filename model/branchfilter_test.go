@@ -6,6 +6,11 @@ import (
 	"testing"
 )
 
+// seedExcludeMain is the regex branch filter the product documents (seeds)
+// suggest for "every branch except main". It uses look-ahead, which RE2
+// (GitLab's and Go's engine) does not have.
+const seedExcludeMain = `\b(?:m(?!ain\b)|ma(?!in\b)|mai(?!n\b)|[a-l]|[n-z])\w*|\b\w{1,3}\b|\W+`
+
 func TestBranchFilterValidation(t *testing.T) {
 	// GitLab's web_hook_shared_examples, describe
 	// 'push_events_branch_filter', plus the RE2 texts and the 4000 limit.
@@ -47,6 +52,8 @@ func TestBranchFilterValidation(t *testing.T) {
 		{BranchFilterRegex, "bad_branch_name(", []string{"not valid RE2 syntax: missing ): bad_branch_name("}},
 		{BranchFilterRegex, "bad_branch_name[", []string{"not valid RE2 syntax: missing ]: ["}},
 		{BranchFilterRegex, lookahead, []string{"not valid RE2 syntax: invalid perl operator: (?!"}},
+		// The seed's "every branch but main" filter: fine in Ruby, not RE2.
+		{BranchFilterRegex, seedExcludeMain, []string{"not valid RE2 syntax: invalid perl operator: (?!"}},
 		{BranchFilterRegex, "a{1001}", []string{"not valid RE2 syntax: invalid repetition size: {1001}"}},
 		{BranchFilterRegex, `a\`, []string{`not valid RE2 syntax: trailing \`}},
 		{BranchFilterRegex, "*a", []string{"not valid RE2 syntax: no argument for repetition operator: *"}},

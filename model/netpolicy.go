@@ -200,6 +200,22 @@ func (p OutboundPolicy) Check(host string, ip netip.Addr, port int) error {
 	return &BlockedError{Host: host, Addr: ip, Port: port, Reason: reason, Setting: setting}
 }
 
+// HookOutboundPolicy is the policy for hooks of kind k under the settings:
+// system hooks follow allow_local_requests_from_system_hooks, project and
+// group hooks allow_local_requests_from_web_hooks_and_services; both use
+// the allowlist. The caller adds LocalAddrs (they need I/O).
+func (s Settings) HookOutboundPolicy(k HookKind) OutboundPolicy {
+	p := OutboundPolicy{
+		AllowLocal: s.AllowLocalRequestsFromWebHooksAndServices,
+		Setting:    SettingAllowLocalWebHooks,
+		Allowlist:  ParseAllowlist(s.OutboundLocalRequestsAllowlist),
+	}
+	if k == SystemHookKind {
+		p.AllowLocal, p.Setting = s.AllowLocalRequestsFromSystemHooks, SettingAllowLocalSystemHooks
+	}
+	return p
+}
+
 // CheckOutbound is OutboundPolicy.Check for a project or group hook.
 func CheckOutbound(host string, ip netip.Addr, port int, allowLocal bool, allowlist Allowlist) error {
 	return OutboundPolicy{AllowLocal: allowLocal, Allowlist: allowlist}.Check(host, ip, port)

@@ -381,3 +381,31 @@ func TestValidateAllowlist(t *testing.T) {
 		})
 	}
 }
+
+func TestSettingsHookOutboundPolicy(t *testing.T) {
+	st := DefaultSettings()
+	st.OutboundLocalRequestsAllowlist = []string{"10.0.0.0/8"}
+	loopback := netip.MustParseAddr("127.0.0.1")
+	for _, tc := range []struct {
+		kind        HookKind
+		allowWeb    bool
+		allowSys    bool
+		wantOK      bool
+		wantSetting string
+	}{
+		{ProjectHookKind, false, true, false, SettingAllowLocalWebHooks},
+		{GroupHookKind, true, false, true, SettingAllowLocalWebHooks},
+		{SystemHookKind, false, true, true, SettingAllowLocalSystemHooks},
+		{SystemHookKind, true, false, false, SettingAllowLocalSystemHooks},
+	} {
+		st.AllowLocalRequestsFromWebHooksAndServices, st.AllowLocalRequestsFromSystemHooks = tc.allowWeb, tc.allowSys
+		p := st.HookOutboundPolicy(tc.kind)
+		err := p.Check("127.0.0.1", loopback, 80)
+		if (err == nil) != tc.wantOK || p.Setting != tc.wantSetting {
+			t.Errorf("%s web=%v sys=%v: got %v, setting %s", tc.kind, tc.allowWeb, tc.allowSys, err, p.Setting)
+		}
+		if err := p.Check("10.1.1.1", netip.MustParseAddr("10.1.1.1"), 80); err != nil {
+			t.Errorf("%s: the allowlist was not applied: %v", tc.kind, err)
+		}
+	}
+}

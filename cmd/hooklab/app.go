@@ -81,6 +81,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		store.Close()
 		return nil, err
 	}
+	a.mailer.Skip = skipFailingAddresses(store, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.srv = web.New(web.Config{
@@ -104,6 +105,20 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
 		handlers.Deps{Store: store, Mailer: mailer, Logger: log})
 	return a, nil
+}
+
+// skipFailingAddresses keeps mail from addresses that Mailgun reported
+// failing too often (SPEC §8.2). When the check itself fails, the mail is
+// sent: a lost notification is worse than one more bounce.
+func skipFailingAddresses(store *db.Store, log *slog.Logger) func(ctx context.Context, address string) bool {
+	return func(ctx context.Context, address string) bool {
+		failing, err := store.AddressFailing(ctx, address)
+		if err != nil {
+			log.Warn("could not check for a failing address; sending", "err", err)
+			return false
+		}
+		return failing
+	}
 }
 
 // tappedMailer shows each message to a test before sending it.

@@ -228,3 +228,16 @@ func removeEventually(dir string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// htmxReady waits until the page has loaded and htmx is wired up, so that
+// clicks on hx-* buttons are htmx requests and not plain form posts.
+func htmxReady() chromedp.Action {
+	return chromedp.Poll(`document.readyState === "complete" && typeof window.htmx !== "undefined"`, nil)
+}
+
+// htmxSettled waits until htmx has finished a swap and processed what it
+// swapped in. A button that appeared in a swap is wired to htmx only then;
+// clicked earlier, it would submit its form the plain way.
+func htmxSettled() chromedp.Action {
+	return chromedp.Poll(`document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added") === null`, nil)
+}

@@ -1,0 +1,636 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/model"
+	"github.com/hooklab/hooklab/views"
+	"github.com/hooklab/hooklab/web"
+)
+
+// hookScope is a hooks settings page's context: whose hooks, the list's
+// URL and the layout around it.
+type hookScope struct {
+	parent hookParent
+	base   string
+	page   func(c echo.Context, title string) (views.Page, error)
+}
+
+type hookScopeFunc func(c echo.Context) (hookScope, error)
+
+// projectHookScope: Settings → Webhooks of a project, for maintainers.
+// Anyone else gets 404, as GitLab's settings pages answer.
+func (h *Handler) projectHookScope(c echo.Context) (hookScope, error) {
+	p, level, err := h.projectAccess(c, pathParam(c, "project"))
+	if err != nil {
+		return hookScope{}, err
+	}
+	if level < model.Maintainer {
+		return hookScope{}, model.NotFound("Page")
+	}
+	base := views.ProjectURL(p, "hooks")
+	return hookScope{
+		parent: hookParent{kind: model.ProjectHookKind, project: p},
+		base:   base,
+		page: func(c echo.Context, title string) (views.Page, error) {
+			pg, err := h.projectPage(c, p, level, "hooks", title)
+			pg.Crumbs = append(pg.Crumbs, views.Crumb{Label: "Webhooks", URL: base})
+			return pg, err
+		},
+	}, nil
+}
+
+// groupHookScope: Settings → Webhooks of a group, for owners.
+func (h *Handler) groupHookScope(c echo.Context) (hookScope, error) {
+	g, level, err := h.groupAccess(c, pathParam(c, "group"))
+	if err != nil {
+		return hookScope{}, err
+	}
+	if level < model.Owner {
+		return hookScope{}, model.NotFound("Page")
+	}
+	base := views.GroupURL(g, "hooks")
+	return hookScope{
+		parent: hookParent{kind: model.GroupHookKind, group: g},
+		base:   base,
+		page: func(c echo.Context, title string) (views.Page, error) {
+			pg, err := h.groupPage(c, g, level, "hooks", title)
+			pg.Crumbs = append(pg.Crumbs, views.Crumb{Label: "Webhooks", URL: base})
+			return pg, err
+		},
+	}, nil
+}
+
+// adminHookScope: Admin → System hooks (the route is for admins only).
+func (h *Handler) adminHookScope(echo.Context) (hookScope, error) {
+	return hookScope{
+		parent: hookParent{kind: model.SystemHookKind},
+		base:   "/admin/hooks",
+		page: func(c echo.Context, title string) (views.Page, error) {
+			p := h.srv.Page(c, title)
+			p.Nav = views.AdminNav("hooks")
+			p.Crumbs = []views.Crumb{{Label: "Admin area", URL: "/admin"}, {Label: "System hooks", URL: "/admin/hooks"}}
+			return p, nil
+		},
+	}, nil
+}
+
+func (h *Handler) hookItem(sc hookScope, hk model.Hook, st model.Settings) views.HookItem {
+	return views.HookItem{
+		Hook:   hk,
+		URL:    fmt.Sprintf("%s/%d", sc.base, hk.ID),
+		Status: hk.AlertStatus(h.srv.Now(), st.AutoDisablingWebHooks),
+	}
+}
+
+// scopedHook finds the hook of a page request.
+func (h *Handler) scopedHook(c echo.Context, scope hookScopeFunc) (hookScope, *model.Hook, error) {
+	sc, err := scope(c)
+	if err != nil {
+		return sc, nil, err
+	}
+	id, err := strconv.ParseInt(c.Param("hook_id"), 10, 64)
+	if err != nil {
+		return sc, nil, model.NotFound("Page")
+	}
+	hk, err := h.hookOf(h.ctx(c), sc.parent, id)
+	return sc, hk, err
+}
+
+func (h *Handler) listHooks(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, err := scope(c)
+		if err != nil {
+			return err
+		}
+		hooks, err := h.hooksOf(h.ctx(c), sc.parent)
+		if err != nil {
+			return err
+		}
+		st, err := h.store.Settings(h.ctx(c))
+		if err != nil {
+			return err
+		}
+		d := views.HooksData{Kind: sc.parent.kind, Base: sc.base, Limit: hookLimit(sc.parent.kind, st)}
+		for _, hk := range hooks {
+			d.Rows = append(d.Rows, h.hookItem(sc, hk, st))
+		}
+		p, err := sc.page(c, views.HookTitle(sc.parent.kind))
+		if err != nil {
+			return err
+		}
+		return web.Render(c, http.StatusOK, views.HooksPage(p, d))
+	}
+}
+
+func (h *Handler) newHookPage(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, err := scope(c)
+		if err != nil {
+			return err
+		}
+		f := hookFormFromHook(sc.parent.newHook())
+		return h.renderHookForm(c, sc, http.StatusOK, f, nil)
+	}
+}
+
+func (h *Handler) editHookPage(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, hk, err := h.scopedHook(c, scope)
+		if err != nil {
+			return err
+		}
+		return h.renderHookForm(c, sc, http.StatusOK, hookFormFromHook(*hk), hk)
+	}
+}
+
+func (h *Handler) createHookForm(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, err := scope(c)
+		if err != nil {
+			return err
+		}
+		return h.submitHookForm(c, sc, nil)
+	}
+}
+
+func (h *Handler) updateHookForm(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, hk, err := h.scopedHook(c, scope)
+		if err != nil {
+			return err
+		}
+		return h.submitHookForm(c, sc, hk)
+	}
+}
+
+func (h *Handler) deleteHookPage(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, hk, err := h.scopedHook(c, scope)
+		if err != nil {
+			return err
+		}
+		st, err := h.store.Settings(h.ctx(c))
+		if err != nil {
+			return err
+		}
+		p, err := sc.page(c, "Delete webhook")
+		if err != nil {
+			return err
+		}
+		return web.Render(c, http.StatusOK, views.DeleteHookPage(p, h.hookItem(sc, *hk, st)))
+	}
+}
+
+func (h *Handler) deleteHookForm(scope hookScopeFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc, hk, err := h.scopedHook(c, scope)
+		if err != nil {
+			return err
+		}
+		if err := h.store.DeleteHook(h.ctx(c), hk.ID); err != nil {
+			return err
+		}
+		h.srv.Flash(c, "notice", "Webhook was deleted")
+		return web.Redirect(c, sc.base)
+	}
+}
+
+// hookFormFromHook is the form showing a stored (or new) hook: secrets are
+// shown as the mask, URL variables by name only.
+func hookFormFromHook(hk model.Hook) views.HookFormState {
+	f := views.HookFormState{
+		Kind: hk.Kind, New: hk.ID == 0,
+		URL: hk.URL, Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
+		Events: hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
+		Template: hk.CustomWebhookTemplate,
+	}
+	if hk.PushEventsBranchFilter != nil {
+		f.Filter = *hk.PushEventsBranchFilter
+	}
+	for _, k := range sortedKeys(hk.URLVariables) {
+		f.Vars = append(f.Vars, k)
+	}
+	for _, k := range sortedKeys(hk.CustomHeaders) {
+		f.Headers = append(f.Headers, views.HookHeaderRow{Key: k, HasValue: true})
+	}
+	return f
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// renderHookForm shows the add or edit form (old is nil when adding): the
+// form alone for htmx, else the whole page.
+func (h *Handler) renderHookForm(c echo.Context, sc hookScope, status int, f views.HookFormState, old *model.Hook) error {
+	f.Kind, f.New, f.Cancel = sc.parent.kind, old == nil, sc.base
+	f.Action = sc.base
+	if old != nil {
+		f.Action = fmt.Sprintf("%s/%d", sc.base, old.ID)
+	}
+	if web.IsFragment(c) {
+		return web.Render(c, status, views.HookForm(web.CSRFToken(c), f))
+	}
+	if old == nil {
+		title := "Add new webhook"
+		if sc.parent.kind == model.SystemHookKind {
+			title = "Add new system hook"
+		}
+		p, err := sc.page(c, title)
+		if err != nil {
+			return err
+		}
+		return web.Render(c, status, views.NewHookPage(p, f))
+	}
+	st, err := h.store.Settings(h.ctx(c))
+	if err != nil {
+		return err
+	}
+	p, err := sc.page(c, "Edit webhook")
+	if err != nil {
+		return err
+	}
+	return web.Render(c, status, views.EditHookPage(p, f, h.hookItem(sc, *old, st)))
+}
+
+// submitHookForm handles a post of the add or edit form: save and
+// redirect, or show the form again — 422 with the errors beside the
+// fields, or 200 after a plain-form row or strategy change (_op).
+func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) error {
+	ctx := h.ctx(c)
+	in, err := h.readHookForm(c, sc.parent.kind)
+	if err != nil {
+		return err
+	}
+	res := resolveHookForm(in, sc.parent.kind, old)
+	status := http.StatusOK
+	if in.op == "" {
+		var (
+			attempt model.Hook
+			err     error
+		)
+		switch {
+		case !res.errs.Empty() && old == nil:
+			// Not saved either way; the model's errors are shown as well.
+			attempt, err = model.ApplyHookCreate(sc.parent.newHook(), res.update)
+		case !res.errs.Empty():
+			attempt, err = model.ApplyHookUpdate(*old, res.update)
+		case old == nil:
+			attempt, err = h.createHook(ctx, sc.parent, res.update, true)
+		default:
+			attempt, err = h.updateHook(ctx, *old, res.update, true)
+		}
+		if err == nil && res.errs.Empty() {
+			msg := "Webhook was created"
+			if old != nil {
+				msg = "Webhook was updated"
+			}
+			h.srv.Flash(c, "notice", msg)
+			return web.Redirect(c, sc.base)
+		}
+		if err != nil {
+			v, err := hookFormErrors(err, attempt)
+			if err != nil {
+				return err
+			}
+			res.errs.Errors = append(res.errs.Errors, v.Errors...)
+		}
+		status = http.StatusUnprocessableEntity
+	}
+	f := res.form
+	f.Errors = res.errs
+	f.Sealed = h.sealHookFormSecrets(c, res.pending)
+	return h.renderHookForm(c, sc, status, f, old)
+}
+
+// hookFormErrors turns a failed save into field errors for the form:
+// GitLab's bare "must be a valid json schema" for URL variables and custom
+// headers becomes the sentences saying what is wrong, and a concurrent
+// change is shown above the form.
+func hookFormErrors(err error, attempt model.Hook) (*model.ValidationError, error) {
+	if errors.Is(err, model.ErrConflict) {
+		v := &model.ValidationError{}
+		v.Add("base", err.Error())
+		return v, nil
+	}
+	v, err := web.FormErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ValidationError{}
+	for _, e := range v.Errors {
+		var why []string
+		switch e.Field {
+		case "url_variables":
+			why = model.URLVariablesProblems(attempt.URLVariables)
+		case "custom_headers":
+			why = model.CustomHeadersProblems(attempt.CustomHeaders)
+		}
+		if len(why) == 0 {
+			out.Add(e.Field, e.Message)
+		}
+		for _, w := range why {
+			out.Add(e.Field, w)
+		}
+	}
+	return out, nil
+}
+
+// hookFormInput is one post of the hook form.
+type hookFormInput struct {
+	op                     string
+	url, name, description string
+	token                  string
+	events                 map[string]bool
+	strategy, filter       string
+	ssl                    bool
+	template               string
+	kept                   []string           // url_variables_kept[]: defined masked portions still in the form
+	rows                   []model.URLMaskRow // new "Add URL masking" rows
+	headers                []model.HookEntry  // custom header rows, every one
+	secrets                hookFormSecrets    // typed secrets carried over from a previous rendering
+}
+
+func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInput, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return hookFormInput{}, model.BadRequest("The form could not be read.")
+	}
+	in := hookFormInput{
+		op:  form.Get("_op"),
+		url: form.Get("url"), name: form.Get("name"), description: form.Get("description"), token: form.Get("token"),
+		strategy: form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
+		ssl: form.Get("enable_ssl_verification") != "", template: form.Get("custom_webhook_template"),
+		kept:    form["url_variables_kept[]"],
+		events:  map[string]bool{},
+		secrets: h.openHookFormSecrets(c, form.Get("form_secrets")),
+	}
+	for _, t := range kind.Triggers() {
+		in.events[t.Attribute] = form.Get(t.Attribute) != ""
+	}
+	values, keys := form["url_variables[][value]"], form["url_variables[][key]"]
+	for i := range max(len(values), len(keys)) {
+		in.rows = append(in.rows, model.URLMaskRow{Value: at(values, i), Key: at(keys, i)})
+	}
+	hkeys, hvalues := form["custom_headers[][key]"], form["custom_headers[][value]"]
+	for i := range max(len(hkeys), len(hvalues)) {
+		in.headers = append(in.headers, model.HookEntry{Key: at(hkeys, i), Value: at(hvalues, i)})
+	}
+	// The plain-form buttons that add and remove rows (htmx does it in
+	// place with fragments).
+	op, arg, _ := strings.Cut(in.op, ":")
+	n, _ := strconv.Atoi(arg)
+	switch op {
+	case "add_mask_row":
+		in.rows = append(in.rows, model.URLMaskRow{})
+	case "remove_mask_row":
+		if n >= 0 && n < len(in.rows) {
+			in.rows = slices.Delete(in.rows, n, n+1)
+		}
+	case "remove_var":
+		in.kept = slices.DeleteFunc(in.kept, func(k string) bool { return k == arg })
+	case "add_header_row":
+		if len(in.headers) < model.MaxHookEntries {
+			in.headers = append(in.headers, model.HookEntry{})
+		}
+	case "remove_header_row":
+		if n >= 0 && n < len(in.headers) {
+			in.headers = slices.Delete(in.headers, n, n+1)
+		}
+	}
+	return in, nil
+}
+
+func at(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
+}
+
+// hookFormResult is what a post of the form amounts to.
+type hookFormResult struct {
+	update model.HookUpdate
+	// form is the form to show again when the hook is not saved.
+	form views.HookFormState
+	// pending are the typed secrets the form carries, sealed, when shown
+	// again.
+	pending hookFormSecrets
+	// errs are the form's own errors (masking and header rows).
+	errs *model.ValidationError
+}
+
+// resolveHookForm turns a post into the update to apply to old (nil when
+// adding). The form is authoritative: every trigger is supplied, a defined
+// URL variable or custom header missing from the post is deleted, and a
+// field showing the mask keeps what is stored (or what was typed before).
+func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hookFormResult {
+	r := hookFormResult{errs: &model.ValidationError{}}
+	u, f := &r.update, &r.form
+	pend := hookFormSecrets{Vars: map[string]string{}, Headers: map[string]string{}}
+
+	// URL masking: new rows turn portions of the URL into {placeholders}.
+	url := in.url
+	masked, entries, err := model.MaskURL(in.url, in.rows)
+	if err != nil {
+		v, _ := model.AsValidation(err)
+		r.errs.Errors = append(r.errs.Errors, v.Errors...)
+		for _, row := range in.rows {
+			f.MaskRows = append(f.MaskRows, views.HookMaskRow{Value: row.Value, Key: row.Key})
+		}
+		entries = nil
+	} else {
+		url = masked
+		for _, row := range in.rows {
+			if strings.TrimSpace(row.Key) == "" && strings.TrimSpace(row.Value) == "" {
+				f.MaskRows = append(f.MaskRows, views.HookMaskRow{}) // a spare row stays
+			}
+		}
+	}
+	u.URL, f.URL = &url, url
+
+	seen := map[string]bool{}
+	for _, k := range in.kept {
+		if seen[k] {
+			continue
+		}
+		if v, ok := in.secrets.Vars[k]; ok {
+			u.URLVariables = append(u.URLVariables, model.HookEntry{Key: k, Value: v})
+			pend.Vars[k] = v
+		} else if old == nil || !hasEntry(old.URLVariables, k) {
+			continue // neither typed before nor stored: a stale form
+		}
+		seen[k] = true
+		f.Vars = append(f.Vars, k)
+	}
+	for _, e := range entries {
+		u.URLVariables = append(u.URLVariables, e)
+		pend.Vars[e.Key] = e.Value
+		if !seen[e.Key] {
+			seen[e.Key] = true
+			f.Vars = append(f.Vars, e.Key)
+		}
+	}
+	if old != nil {
+		for _, k := range sortedKeys(old.URLVariables) {
+			if !seen[k] {
+				u.URLVariables = append(u.URLVariables, model.HookEntry{Key: k}) // removed: a blank value deletes
+			}
+		}
+	}
+
+	// The token field shows the mask when a token is stored or was typed.
+	switch {
+	case in.token == model.HookSecretMask && in.secrets.Token != nil:
+		t := *in.secrets.Token
+		u.Token, pend.Token, f.TokenSet = &t, &t, true
+	case in.token == model.HookSecretMask:
+		if old != nil {
+			t := model.HookSecretMask // keep the stored token
+			u.Token, f.TokenSet = &t, old.Token != ""
+		}
+	case in.token != "":
+		t := in.token
+		u.Token, pend.Token, f.TokenSet = &t, &t, true
+	case old != nil:
+		t := ""
+		u.Token = &t
+	}
+
+	// Custom headers: every row is posted, so a missing one is deleted.
+	for i, e := range in.headers {
+		if e.Key == "" && e.Value == "" {
+			f.Headers = append(f.Headers, views.HookHeaderRow{}) // a spare row
+			continue
+		}
+		row := views.HookHeaderRow{Key: e.Key, HasValue: e.Value != ""}
+		switch {
+		case e.Value == model.HookSecretMask:
+			if v, ok := in.secrets.Headers[e.Key]; ok {
+				e.Value = v
+				pend.Headers[e.Key] = v
+			} else if old == nil || !hasEntry(old.CustomHeaders, e.Key) {
+				r.errs.Add(fmt.Sprintf("custom_headers.%d.value", i), "Enter the value again.")
+				row.HasValue = false
+			}
+		case e.Value != "":
+			pend.Headers[e.Key] = e.Value
+		}
+		if e.Key == "" {
+			r.errs.Add(fmt.Sprintf("custom_headers.%d.key", i), "This field is required.")
+		}
+		if e.Value == "" {
+			r.errs.Add(fmt.Sprintf("custom_headers.%d.value", i), "This field is required.")
+		}
+		u.CustomHeaders = append(u.CustomHeaders, e)
+		f.Headers = append(f.Headers, row)
+	}
+	u.ReplaceCustomHeaders = old != nil
+
+	var events model.TriggerSet
+	for attr, on := range in.events {
+		events.Set(attr, on)
+	}
+	u.Events, f.Events = in.events, events
+	strategy := model.BranchFilterStrategy(in.strategy)
+	if strategy == "" {
+		strategy = model.BranchFilterWildcard
+	}
+	filter, ssl, name, desc, tmpl := in.filter, in.ssl, in.name, in.description, in.template
+	u.BranchFilterStrategy, f.Strategy = &strategy, strategy
+	u.PushEventsBranchFilter, f.Filter = &filter, filter
+	u.EnableSSLVerification, f.SSL = &ssl, ssl
+	u.Name, u.Description, u.CustomWebhookTemplate = &name, &desc, &tmpl
+	f.Name, f.Description, f.Template = name, desc, tmpl
+	r.pending = pend
+	return r
+}
+
+func hasEntry(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// hookFormSecrets are secrets typed into the form that it carries when it
+// is shown again (after an error, or a plain-form row change), so that the
+// page never contains them: they travel sealed with the instance key, bound
+// to the signed-in user.
+type hookFormSecrets struct {
+	Token   *string           `json:"t,omitempty"`
+	Vars    map[string]string `json:"v,omitempty"`
+	Headers map[string]string `json:"h,omitempty"`
+}
+
+func hookFormSecretsAAD(c echo.Context) string {
+	return fmt.Sprintf("hook_form.secrets:%d", user(c).ID)
+}
+
+func (h *Handler) sealHookFormSecrets(c echo.Context, s hookFormSecrets) string {
+	if s.Token == nil && len(s.Vars) == 0 && len(s.Headers) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(h.store.Cipher().Seal(hookFormSecretsAAD(c), b))
+}
+
+// openHookFormSecrets opens what sealHookFormSecrets made; anything else
+// (stale, forged, another user's) opens as nothing.
+func (h *Handler) openHookFormSecrets(c echo.Context, raw string) hookFormSecrets {
+	var s hookFormSecrets
+	if raw == "" {
+		return s
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return s
+	}
+	b, err := h.store.Cipher().Open(hookFormSecretsAAD(c), sealed)
+	if err != nil || json.Unmarshal(b, &s) != nil {
+		return hookFormSecrets{}
+	}
+	return s
+}
+
+// hookFormFragment serves the form's htmx fragments: a new URL masking
+// row, a new custom header row, the branch filter input for a strategy,
+// and an empty answer for removing a row.
+func (h *Handler) hookFormFragment(c echo.Context) error {
+	switch c.Param("fragment") {
+	case "mask_row":
+		return web.Render(c, http.StatusOK, views.HookMaskRowInputs(-1, views.HookMaskRow{}, views.HookFormState{}))
+	case "header_row":
+		if len(c.QueryParams()["custom_headers[][key]"]) >= model.MaxHookEntries {
+			c.Response().Header().Set("HX-Reswap", "none")
+			msg := fmt.Sprintf("A webhook can have at most %d custom headers.", model.MaxHookEntries)
+			return web.Render(c, http.StatusOK, views.FlashesOOB([]views.Flash{{Kind: "alert", Message: msg}}))
+		}
+		return web.Render(c, http.StatusOK, views.HookHeaderRowInputs(-1, views.HookHeaderRow{}, views.HookFormState{}))
+	case "branch_filter":
+		s := model.BranchFilterStrategy(c.QueryParam("branch_filter_strategy"))
+		if !s.Valid() {
+			s = model.BranchFilterWildcard
+		}
+		return web.Render(c, http.StatusOK, views.HookBranchFilter(s, c.QueryParam("push_events_branch_filter"), nil))
+	case "remove":
+		return c.HTML(http.StatusOK, "")
+	}
+	return model.NotFound("Page")
+}
