@@ -29,6 +29,10 @@ const MaxEventBody = 25 << 20
 // groupEventKinds are the events a group publishes itself (SPEC §4.1).
 var groupEventKinds = map[string]bool{model.KindMember: true, model.KindProject: true, model.KindSubgroup: true}
 
+// GroupEventKind reports whether events of kind are published for a group
+// rather than a project.
+func GroupEventKind(kind string) bool { return groupEventKinds[kind] }
+
 // apiPublishProjectEvents is POST /projects/:id/hook_events.
 func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
 	p, level, err := h.projectAccess(c, pathParam(c, "id"))

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -36,6 +38,8 @@ type app struct {
 	srv      *web.Server
 	handlers *handlers.Handler
 	mailer   *delivery.Mailer
+	sender   *delivery.Sender
+	engine   *delivery.Engine
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -52,14 +56,49 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 
 // openStore opens the database in the data directory with the instance key.
 func openStore(ctx context.Context, cfg config) (*db.Store, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	key, err := loadKey(cfg.DataDir, "encryption.key", cfg.EncryptionKey, "HOOKLAB_ENCRYPTION_KEY", db.KeySize)
+	key, err := encryptionKey(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return db.Open(ctx, filepath.Join(cfg.DataDir, "hooklab.db"), db.Options{EncryptionKey: key})
+}
+
+// encryptionKey is the instance's key for secret columns, from the
+// environment or generated once into the data directory.
+func encryptionKey(cfg config) ([]byte, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return loadKey(cfg.DataDir, "encryption.key", cfg.EncryptionKey, "HOOKLAB_ENCRYPTION_KEY", db.KeySize)
+}
+
+// urlHashKey derives the key that salts the hook URL hashes of log rows
+// from the instance key, so that they survive restarts without a file of
+// their own and reveal nothing without the key.
+func urlHashKey(encKey []byte) []byte {
+	m := hmac.New(sha256.New, encKey)
+	m.Write([]byte("hooklab: hook log url hash"))
+	return m.Sum(nil)
+}
+
+// newEngine builds the sender and the delivery engine over the store.
+func newEngine(cfg config, store *db.Store, log *slog.Logger) (*delivery.Sender, *delivery.Engine, error) {
+	key, err := encryptionKey(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sender, err := delivery.New(delivery.Options{
+		Version: version, ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
+		ClientCertFile: cfg.TLSClientCertFile, ClientCertPassword: cfg.TLSClientCertPassword,
+		MaxIdleConnsPerHost: max(cfg.DeliveryPerHook, 16),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{
+		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, ExternalURL: cfg.ExternalURL, Logger: log,
+	})
+	return sender, engine, nil
 }
 
 func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
@@ -82,6 +121,10 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.mailer.Skip = skipFailingAddresses(store, log)
+	if a.sender, a.engine, err = newEngine(cfg, store, log); err != nil {
+		store.Close()
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.srv = web.New(web.Config{
@@ -103,7 +146,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		mailer = tappedMailer{a.mailer, cfg.onMail}
 	}
 	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
-		handlers.Deps{Store: store, Mailer: mailer, Logger: log})
+		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine})
 	return a, nil
 }
 
@@ -161,9 +204,15 @@ func (a *app) ensureRoot(ctx context.Context) error {
 	return nil
 }
 
-// serve answers HTTP on ln until ctx is cancelled, then shuts down in
-// order: stop accepting requests, finish in-flight ones, close the store.
+// serve answers HTTP on ln and runs the delivery engine until ctx is
+// cancelled, then shuts down in order: stop accepting requests and finish
+// in-flight ones, stop the engine (it hands back unstarted deliveries and
+// records what was on the wire), then the caller closes the store.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- a.engine.Run(engineCtx) }()
 	hs := &http.Server{
 		Handler:           a.srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -175,18 +224,28 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "version", version)
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
+		_ = hs.Close()
+	case err = <-engineDone:
+		engineDone <- nil
+		_ = hs.Close()
+		<-errc
 	case <-ctx.Done():
+		a.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = hs.Shutdown(sctx)
+		if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
 	}
-	a.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := hs.Shutdown(sctx)
-	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, e)
+	stopEngine()
+	if e := <-engineDone; e != nil {
+		err = errors.Join(err, fmt.Errorf("delivery engine: %w", e))
 	}
+	a.sender.CloseIdleConnections()
 	return err
 }
 

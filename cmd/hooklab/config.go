@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/hooklab/hooklab/model"
@@ -26,6 +27,13 @@ type config struct {
 	// (base64, 32 and 64 bytes).
 	EncryptionKey string
 	SessionKey    string
+	// TLSClientCertFile and TLSClientCertPassword: the instance's client
+	// certificate (PEM with key) presented to receivers for mutual TLS.
+	TLSClientCertFile     string
+	TLSClientCertPassword string
+	// DeliveryWorkers and DeliveryPerHook size the delivery pool.
+	DeliveryWorkers int
+	DeliveryPerHook int
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
 	onMail func(model.Mail)
@@ -57,6 +65,12 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 		"the instance's public URL: X-Gitlab-Instance, links, Secure cookies when https (HOOKLAB_EXTERNAL_URL)")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", envOr("HOOKLAB_SMTP_URL", ""), "smtp://user:password@host:587?from=address; empty logs mail instead (HOOKLAB_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", envOr("HOOKLAB_MAIL_FROM", "hooklab@localhost"), "sender address of e-mail (HOOKLAB_MAIL_FROM)")
+	fs.StringVar(&cfg.TLSClientCertFile, "tls-client-cert-file", envOr("HOOKLAB_TLS_CLIENT_CERT_FILE", ""),
+		"PEM file with the client certificate and key presented to webhook receivers for mutual TLS (HOOKLAB_TLS_CLIENT_CERT_FILE)")
+	fs.StringVar(&cfg.TLSClientCertPassword, "tls-client-cert-password", envOr("HOOKLAB_TLS_CLIENT_CERT_PASSWORD", ""),
+		"password of an encrypted client key (HOOKLAB_TLS_CLIENT_CERT_PASSWORD; prefer the environment)")
+	fs.IntVar(&cfg.DeliveryWorkers, "delivery-workers", envInt("HOOKLAB_DELIVERY_WORKERS", 64), "webhook deliveries sent at once (HOOKLAB_DELIVERY_WORKERS)")
+	fs.IntVar(&cfg.DeliveryPerHook, "delivery-per-hook", envInt("HOOKLAB_DELIVERY_PER_HOOK", 16), "deliveries sent at once to one hook (HOOKLAB_DELIVERY_PER_HOOK)")
 	dataFlags(fs, &cfg)
 	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
 	if err := fs.Parse(args); err != nil {
@@ -70,5 +84,16 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 		return cfg, usageError{fmt.Sprintf("--external-url %q must be an absolute http(s) URL such as https://hooklab.example.com", cfg.ExternalURL)}
 	}
 	cfg.ExternalURL = strings.TrimSuffix(cfg.ExternalURL, "/")
+	if cfg.DeliveryWorkers < 1 || cfg.DeliveryPerHook < 1 {
+		return cfg, usageError{"--delivery-workers and --delivery-per-hook must be at least 1"}
+	}
 	return cfg, nil
+}
+
+// envInt returns the environment variable as a number, or def.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
 }

@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCommand(ctx, rest, stdout, stderr)
 	case "token":
 		return tokenCommand(ctx, rest, stdout, stderr)
+	case "publish":
+		return publishCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hooklab", version)
 		return nil
