@@ -20,6 +20,8 @@ type Job struct {
 	Event          *db.DeliveryEvent
 	Payload        *Payload
 	IdempotencyKey string
+	// Settings are the application settings read when the job was claimed.
+	Settings model.Settings
 }
 
 // EngineOptions tune the engine; zero values take the defaults.
@@ -56,10 +58,6 @@ type Engine struct {
 	now     func() time.Time
 	wake    chan struct{}
 	limiter *callLimiter
-
-	mu       sync.Mutex
-	settings model.Settings
-	readAt   time.Time
 }
 
 // NewEngine makes an engine over the store.
@@ -100,18 +98,10 @@ func (e *Engine) Notify() {
 	}
 }
 
-// currentSettings reads the application settings at most once a second.
+// currentSettings reads the application settings. It is called once per
+// claimed batch, not per delivery, so a change takes effect at once.
 func (e *Engine) currentSettings(ctx context.Context) (model.Settings, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if now := e.now(); now.Sub(e.readAt) > time.Second {
-		st, err := e.store.Settings(ctx)
-		if err != nil {
-			return e.settings, err
-		}
-		e.settings, e.readAt = st, now
-	}
-	return e.settings, nil
+	return e.store.Settings(ctx)
 }
 
 // lease is how long a claimed delivery stays with its worker: long enough
@@ -312,7 +302,7 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 			continue
 		}
 		d.queued[c.HookID] = append(d.queued[c.HookID], Job{DeliveryID: c.ID, Hook: h, Event: ev,
-			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey})
+			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st})
 		d.nQueued++
 	}
 	return len(claims), nil
@@ -322,10 +312,7 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 // top-level group is over web_hook_calls; those are dropped without a log
 // row and without counting as failures, as GitLab does.
 func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
-	st, err := e.currentSettings(ctx)
-	if err != nil {
-		e.log.Error("read settings", "err", err)
-	}
+	st := j.Settings
 	now := e.now()
 	if !j.Hook.Executable(now, st.AutoDisablingWebHooks) {
 		return db.Outcome{DeliveryID: j.DeliveryID}

@@ -203,4 +203,3 @@ func pushPayload(projectID int64, ref, before, after string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-

@@ -82,7 +82,9 @@ func TestEngineBranchFilterAndPushLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	const zero = "0000000000000000000000000000000000000000"
-	created := func(ref string) string { return pushPayload(e.project.ID, ref, zero, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7") }
+	created := func(ref string) string {
+		return pushPayload(e.project.ID, ref, zero, "da1560886d4f094c3e6c9ef40349f7d38b5d27d7")
+	}
 	tag := `{"object_kind":"tag_push","event_name":"tag_push","before":"` + zero + `","after":"82b3d5ae55f7080f1e6022629cdb57bfae7cccc7","ref":"refs/tags/v1.0.0","project_id":` + itoa(e.project.ID) + `,"project":{"id":` + itoa(e.project.ID) + `}}`
 	for _, tc := range []struct {
 		name     string

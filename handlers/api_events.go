@@ -111,9 +111,14 @@ func ParseEvents(body []byte) ([]*model.Event, error) {
 	if len(body) == 0 {
 		return nil, model.BadRequest("The request body is empty: send one GitLab event payload or {\"events\": [...]}")
 	}
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return nil, model.BadRequest("The request body is not valid JSON: %v", err)
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, model.BadRequest("The request body is not a JSON object: %v", err)
+		return nil, model.BadRequest("The request body must be a JSON object: one GitLab event payload or {\"events\": [...]}")
 	}
 	raws := [][]byte{body}
 	_, kind := top["object_kind"]

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/db/dbtest"
+	"github.com/hooklab/hooklab/delivery"
 	"github.com/hooklab/hooklab/handlers"
 	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/web"
@@ -36,6 +37,9 @@ type testApp struct {
 	logs  *logBuffer
 	// dbPath is the SQLite file, for tests that look at the raw bytes.
 	dbPath string
+	// engine is the delivery engine behind publishing, Test and Resend;
+	// it runs only when a test calls startEngine.
+	engine *delivery.Engine
 }
 
 const externalURL = "http://hooklab.test"
@@ -64,8 +68,29 @@ func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
 		Now:             now,
 	})
 	mb := &mailbox{}
-	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL}, handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver})
-	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath}
+	sender, err := delivery.New(delivery.Options{Version: "test", ExternalURL: externalURL, URLHashKey: []byte("test-url-hash-key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sender.CloseIdleConnections)
+	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{Workers: 8, PerHook: 4, Poll: 10 * time.Millisecond,
+		BatchWait: time.Millisecond, ExternalURL: externalURL, Logger: log, Now: now})
+	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL},
+		handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver, Publisher: engine})
+	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath, engine: engine}
+}
+
+// startEngine runs the delivery engine until the test ends.
+func (a *testApp) startEngine() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.engine.Run(ctx) }()
+	a.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			a.t.Errorf("engine: %v", err)
+		}
+	})
 }
 
 // serve runs one request through the router.
@@ -274,4 +299,14 @@ func newRequest(method, path, body string) *http.Request {
 		r = strings.NewReader(body)
 	}
 	return httptest.NewRequest(method, path, r)
+}
+
+// raw posts a raw JSON body to the API.
+func (a *testApp) raw(method, path, token, body string) *httptest.ResponseRecorder {
+	req := newRequest(method, path, body)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("PRIVATE-TOKEN", token)
+	}
+	return a.serve(req)
 }

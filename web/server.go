@@ -32,7 +32,7 @@ type Config struct {
 	Auth Authenticator
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxBody bounds request bodies, e.g. "26M".
+	// MaxBody bounds request bodies, e.g. "26MiB" (binary units: "M" is 10⁶).
 	MaxBody string
 }
 
@@ -56,7 +56,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxBody == "" {
-		cfg.MaxBody = "26M"
+		cfg.MaxBody = "26MiB"
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
