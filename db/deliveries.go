@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,25 +20,44 @@ type Claim struct {
 }
 
 // ClaimDeliveries leases up to limit due deliveries until leaseUntil,
-// oldest first, skipping the hooks in skip (already at their concurrency
-// cap). A claimed row is not due again before the lease ends, so two
-// workers never send it at once; if the worker dies before recording the
-// outcome, it falls due again and is resent with the same idempotency key.
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]Claim, error) {
+// oldest first, taking at most room(hookID) for each hook (so a slow hook's
+// backlog cannot fill the caller's queue). A claimed row is not due again
+// before the lease ends, so two workers never send it at once; if the
+// worker dies before recording the outcome, it falls due again and is
+// resent with the same idempotency key.
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) ([]Claim, error) {
 	var out []Claim
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		where := "pending AND available_at <= ?"
-		args := []any{leaseUntil, now}
-		if len(skip) > 0 {
-			where += " AND hook_id NOT IN (?" + strings.Repeat(", ?", len(skip)-1) + ")"
-			for _, id := range skip {
-				args = append(args, id)
-			}
+		var due []struct {
+			ID     int64 `db:"id"`
+			HookID int64 `db:"hook_id"`
 		}
-		args = append(args, limit)
-		return tx.SelectContext(ctx, &out, tx.Rebind(`UPDATE deliveries SET available_at = ?, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM deliveries WHERE `+where+` ORDER BY available_at, id LIMIT ?)
-			RETURNING id, event_id, hook_id, idempotency_key, attempts`), args...)
+		if err := tx.SelectContext(ctx, &due, tx.Rebind(`SELECT id, hook_id FROM deliveries
+			WHERE pending AND available_at <= ? ORDER BY available_at, id LIMIT ?`), now, 4*limit); err != nil {
+			return err
+		}
+		taken := map[int64]int{}
+		ids := make([]int64, 0, limit)
+		for _, d := range due {
+			if len(ids) == limit {
+				break
+			}
+			if room != nil && taken[d.HookID] >= room(d.HookID) {
+				continue
+			}
+			taken[d.HookID]++
+			ids = append(ids, d.ID)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ?, attempts = attempts + 1
+			WHERE id IN (?) AND pending AND available_at <= ?
+			RETURNING id, event_id, hook_id, idempotency_key, attempts`, leaseUntil, ids, now)
+		if err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &out, tx.Rebind(q), args...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -135,7 +153,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	st, err := s.Settings(ctx)
+	st, err := s.CachedSettings(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +22,10 @@ type PublishEvent struct {
 	// FireHooks is false when the push limit keeps this event's hooks
 	// from firing (SPEC §4.1); the event is still recorded as a sample.
 	FireHooks bool
+
+	// Filled in by PublishBatch.
+	EventID     int64
+	RootGroupID *int64
 }
 
 // Publication is what one publish request stores: every event under one
@@ -63,116 +69,250 @@ func (f fanoutHook) model() model.Hook {
 		RecentFailures: f.RecentFailures, DisabledUntil: f.DisabledUntil}
 }
 
-// Publish stores a publication and one pending delivery per matching hook
-// in one transaction (the outbox): when it returns nil, nothing of it can
-// be lost. Fan-out (SPEC §4.1): the project's hooks, the hooks of its group
-// and every ancestor group, and system hooks for system triggers; a hook
-// fires when it has the trigger, is executable, and (push only) its branch
-// filter allows the branch.
+// NewDelivery is a delivery a publication created.
+type NewDelivery struct {
+	ID             int64
+	EventID        int64
+	HookID         int64
+	IdempotencyKey string
+	// Leased says the delivery was created leased to the caller (see
+	// PublishOptions.Admit), which must send it.
+	Leased bool
+}
+
+// PublishOptions tune PublishBatch.
+type PublishOptions struct {
+	// Admit, when set, is asked inside the transaction whether the caller
+	// takes n new deliveries of one publication into memory to send at
+	// once; those are created leased until LeaseUntil instead of due now,
+	// which saves claiming them. If the caller dies first, the lease runs
+	// out and they are claimed from the outbox like any other.
+	Admit      func(hookIDs []int64) bool
+	LeaseUntil time.Time
+}
+
+// Publish stores one publication; see PublishBatch.
 func (s *Store) Publish(ctx context.Context, pub Publication) (PublishResult, error) {
-	if pub.UUID == "" {
-		pub.UUID = uuid.NewString()
-	}
-	res := PublishResult{UUID: pub.UUID}
-	st, err := s.Settings(ctx)
+	res, _, errs, err := s.PublishBatch(ctx, []Publication{pub}, PublishOptions{})
 	if err != nil {
-		return res, err
+		return PublishResult{}, err
+	}
+	return res[0], errs[0]
+}
+
+// PublishBatch stores publications and one pending delivery per matching
+// hook in one transaction (the outbox): when it returns, nothing of them
+// can be lost. Concurrent publish requests are committed together, which is
+// what lets SQLite keep up. A publication that cannot be stored (its
+// project or group is gone) gets its own error in errs; err fails all.
+//
+// Fan-out (SPEC §4.1): the project's hooks, the hooks of its group and
+// every ancestor group, and system hooks for system triggers; a hook fires
+// when it has the trigger, is executable, and (push only) its branch filter
+// allows the branch.
+func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt PublishOptions) (results []PublishResult, created []NewDelivery, errs []error, err error) {
+	st, err := s.CachedSettings(ctx)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		groupID := pub.GroupID
-		if pub.ProjectID != 0 {
-			if err := tx.GetContext(ctx, &groupID, tx.Rebind(`SELECT group_id FROM projects WHERE id = ?`), pub.ProjectID); err != nil {
-				return errProjectNotFound
-			}
-		}
-		chain := []int64{}
-		err := tx.SelectContext(ctx, &chain, tx.Rebind(`WITH RECURSIVE up(id, depth) AS (
-				SELECT id, 0 FROM groups WHERE id = ?
-				UNION ALL SELECT groups.parent_id, up.depth + 1 FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
-			SELECT id FROM up ORDER BY depth`), groupID)
-		if err != nil {
-			return fmt.Errorf("group chain: %w", err)
-		}
-		if len(chain) == 0 {
-			return errGroupNotFound
-		}
-		root := chain[len(chain)-1]
-
-		q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until
-			FROM hooks WHERE project_id = ? OR group_id IN (?) OR kind = 'SystemHook' ORDER BY id`, pub.ProjectID, chain)
+		results, created, errs = make([]PublishResult, len(pubs)), nil, make([]error, len(pubs))
+		p, err := prepareFanout(ctx, tx)
 		if err != nil {
 			return err
 		}
-		var hooks []fanoutHook
-		if err := tx.SelectContext(ctx, &hooks, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("fan-out hooks: %w", err)
-		}
-
-		blocked, budget, err := recursionState(ctx, tx, pub, now)
-		if err != nil {
-			return err
-		}
-
-		insEvent, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
-			(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, logged_payload, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
-		if err != nil {
-			return err
-		}
-		defer insEvent.Close()
-		insDelivery, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO deliveries
-			(event_id, hook_id, idempotency_key, available_at, created_at) VALUES (?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
-		}
-		defer insDelivery.Close()
-
-		var projectID, evGroupID *int64
-		if pub.ProjectID != 0 {
-			projectID = &pub.ProjectID
-		} else {
-			evGroupID = &groupID
-		}
-		for _, ev := range pub.Events {
-			var eventID int64
-			scope := ev.Event.Trigger.Scope
-			if err := insEvent.QueryRowxContext(ctx, pub.UUID, projectID, evGroupID, root, ev.Event.Kind, scope,
-				ev.Payload, ev.LoggedPayload, now).Scan(&eventID); err != nil {
-				return fmt.Errorf("insert event: %w", err)
+		defer p.close()
+		for i := range pubs {
+			pub := &pubs[i]
+			if pub.UUID == "" {
+				pub.UUID = uuid.NewString()
 			}
-			if projectID != nil {
-				if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, payload, created_at)
-					VALUES (?, ?, ?, ?) ON CONFLICT (project_id, trigger_scope) DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at`),
-					*projectID, scope, ev.Payload, now); err != nil {
-					return fmt.Errorf("keep sample event: %w", err)
-				}
-			}
-			if !ev.FireHooks {
-				continue
-			}
-			ref := ev.Event.Payload.String("ref")
-			for _, fh := range hooks {
-				h := fh.model()
-				if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !h.AllowsEvent(scope, ref) {
+			results[i].UUID = pub.UUID
+			out, err := p.publish(ctx, tx, pub, st, now, opt)
+			if err != nil {
+				var me *model.Error
+				if errors.As(err, &me) {
+					errs[i] = err
 					continue
 				}
-				if pub.Recursive {
-					if blocked[h.ID] || budget <= 0 {
-						continue
-					}
-					blocked[h.ID] = true
-					budget--
-				}
-				if _, err := insDelivery.ExecContext(ctx, eventID, h.ID, uuid.NewString(), now, now); err != nil {
-					return fmt.Errorf("insert delivery: %w", err)
-				}
-				res.Deliveries++
+				return err
 			}
+			results[i].Deliveries = len(out)
+			created = append(created, out...)
 		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return results, created, errs, nil
+}
+
+// fanout holds a batch's prepared statements and what it already read.
+type fanout struct {
+	insEvent, insDelivery, upsertSample *sqlx.Stmt
+	chains                              map[int64][]int64 // group → self and ancestors, self first
+	hooks                               map[int64][]fanoutHook
+}
+
+func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
+	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}}
+	var err error
+	if f.insEvent, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
+		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, logged_payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
+		return nil, err
+	}
+	if f.insDelivery, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO deliveries
+		(event_id, hook_id, idempotency_key, available_at, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`)); err != nil {
+		f.close()
+		return nil, err
+	}
+	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, payload, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (project_id, trigger_scope) DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at`)); err != nil {
+		f.close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *fanout) close() {
+	for _, st := range []*sqlx.Stmt{f.insEvent, f.insDelivery, f.upsertSample} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// chain returns a group's ID and its ancestors' IDs, the group first.
+func (f *fanout) chain(ctx context.Context, tx *sqlx.Tx, groupID int64) ([]int64, error) {
+	if c, ok := f.chains[groupID]; ok {
+		return c, nil
+	}
+	var c []int64
+	err := tx.SelectContext(ctx, &c, tx.Rebind(`WITH RECURSIVE up(id, depth) AS (
+			SELECT id, 0 FROM groups WHERE id = ?
+			UNION ALL SELECT groups.parent_id, up.depth + 1 FROM groups JOIN up ON groups.id = up.id WHERE groups.parent_id IS NOT NULL)
+		SELECT id FROM up ORDER BY depth`), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("group chain: %w", err)
+	}
+	if len(c) == 0 {
+		return nil, errGroupNotFound
+	}
+	f.chains[groupID] = c
+	return c, nil
+}
+
+// candidates returns the hooks an event of the project (or group) may fan
+// out to, without secrets.
+func (f *fanout) candidates(ctx context.Context, tx *sqlx.Tx, projectID int64, chain []int64) ([]fanoutHook, error) {
+	key := projectID
+	if key == 0 {
+		key = -chain[0]
+	}
+	if h, ok := f.hooks[key]; ok {
+		return h, nil
+	}
+	q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until
+		FROM hooks WHERE project_id = ? OR group_id IN (?) OR kind = 'SystemHook' ORDER BY id`, projectID, chain)
+	if err != nil {
+		return nil, err
+	}
+	var hooks []fanoutHook
+	if err := tx.SelectContext(ctx, &hooks, tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("fan-out hooks: %w", err)
+	}
+	f.hooks[key] = hooks
+	return hooks, nil
+}
+
+func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st model.Settings, now time.Time, opt PublishOptions) ([]NewDelivery, error) {
+	groupID := pub.GroupID
+	if pub.ProjectID != 0 {
+		if err := tx.GetContext(ctx, &groupID, tx.Rebind(`SELECT group_id FROM projects WHERE id = ?`), pub.ProjectID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, errProjectNotFound
+			}
+			return nil, err
+		}
+	}
+	chain, err := f.chain(ctx, tx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	root := chain[len(chain)-1]
+	hooks, err := f.candidates(ctx, tx, pub.ProjectID, chain)
+	if err != nil {
+		return nil, err
+	}
+	blocked, budget, err := recursionState(ctx, tx, *pub, now)
+	if err != nil {
+		return nil, err
+	}
+	var projectID, evGroupID *int64
+	if pub.ProjectID != 0 {
+		projectID = &pub.ProjectID
+	} else {
+		evGroupID = &groupID
+	}
+	type target struct{ event, hook int64 }
+	var targets []target
+	for i := range pub.Events {
+		ev := &pub.Events[i]
+		var eventID int64
+		scope := ev.Event.Trigger.Scope
+		if err := f.insEvent.QueryRowxContext(ctx, pub.UUID, projectID, evGroupID, root, ev.Event.Kind, scope,
+			ev.Payload, ev.LoggedPayload, now).Scan(&eventID); err != nil {
+			return nil, fmt.Errorf("insert event: %w", err)
+		}
+		ev.EventID, ev.RootGroupID = eventID, &root
+		if projectID != nil {
+			if _, err := f.upsertSample.ExecContext(ctx, *projectID, scope, ev.Payload, now); err != nil {
+				return nil, fmt.Errorf("keep sample event: %w", err)
+			}
+		}
+		if !ev.FireHooks {
+			continue
+		}
+		ref := ev.Event.Payload.String("ref")
+		for _, fh := range hooks {
+			h := fh.model()
+			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !h.AllowsEvent(scope, ref) {
+				continue
+			}
+			if pub.Recursive {
+				if blocked[h.ID] || budget <= 0 {
+					continue
+				}
+				blocked[h.ID] = true
+				budget--
+			}
+			targets = append(targets, target{eventID, h.ID})
+		}
+	}
+	leased := false
+	if len(targets) > 0 && opt.Admit != nil {
+		ids := make([]int64, len(targets))
+		for i, t := range targets {
+			ids[i] = t.hook
+		}
+		leased = opt.Admit(ids)
+	}
+	due := now
+	if leased {
+		due = opt.LeaseUntil
+	}
+	out := make([]NewDelivery, 0, len(targets))
+	for _, t := range targets {
+		d := NewDelivery{EventID: t.event, HookID: t.hook, IdempotencyKey: uuid.NewString(), Leased: leased}
+		if err := f.insDelivery.QueryRowxContext(ctx, t.event, t.hook, d.IdempotencyKey, due, now).Scan(&d.ID); err != nil {
+			return nil, fmt.Errorf("insert delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // recursionState returns the hooks already triggered under a recursive

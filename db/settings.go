@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -44,8 +46,39 @@ func (s *Store) Settings(ctx context.Context) (model.Settings, error) {
 	return st, nil
 }
 
+// CachedSettings is Settings read at most once every settingsTTL, for the
+// delivery hot paths; a change through UpdateSettings shows at once.
+func (s *Store) CachedSettings(ctx context.Context) (model.Settings, error) {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if s.settingsCache != nil && time.Since(s.settingsAt) < settingsTTL {
+		st := *s.settingsCache
+		st.OutboundLocalRequestsAllowlist = slices.Clone(st.OutboundLocalRequestsAllowlist)
+		return st, nil
+	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return st, err
+	}
+	c := st
+	c.OutboundLocalRequestsAllowlist = slices.Clone(st.OutboundLocalRequestsAllowlist)
+	s.settingsCache, s.settingsAt = &c, time.Now()
+	return st, nil
+}
+
+// settingsTTL bounds how stale CachedSettings may be when another process
+// changed the settings.
+const settingsTTL = time.Second
+
+func (s *Store) forgetSettings() {
+	s.settingsMu.Lock()
+	s.settingsCache = nil
+	s.settingsMu.Unlock()
+}
+
 // UpdateSettings validates and stores the application settings.
 func (s *Store) UpdateSettings(ctx context.Context, st model.Settings) error {
+	defer s.forgetSettings()
 	if err := st.Validate(); err != nil {
 		return err
 	}

@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
+
+	"github.com/hooklab/hooklab/model"
 )
 
 //go:embed migrations/*.sql
@@ -24,6 +27,10 @@ type Store struct {
 	r      *sqlx.DB // readers
 	cipher *Cipher
 	now    func() time.Time
+
+	settingsMu    sync.Mutex
+	settingsCache *model.Settings
+	settingsAt    time.Time
 }
 
 // Options configure Open.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hooklab/hooklab/db"
@@ -20,7 +21,7 @@ type Job struct {
 	Event          *db.DeliveryEvent
 	Payload        *Payload
 	IdempotencyKey string
-	// Settings are the application settings read when the job was claimed.
+	// Settings are the application settings read when the job was taken.
 	Settings model.Settings
 }
 
@@ -46,10 +47,14 @@ type EngineOptions struct {
 	Now         func() time.Time
 }
 
-// Engine delivers the outbox: it claims due deliveries with a lease, sends
-// them with a bounded pool of workers (capped per hook), and records each
-// outcome with its log row and the hook's auto-disable state, batching the
-// writes so the store is not the bottleneck.
+// Engine delivers the outbox. Publishing stores events and their
+// deliveries in one transaction (concurrent publishes commit together);
+// while the engine runs and has room, new deliveries are created leased to
+// it and go straight to its workers. Everything else — deliveries
+// published by another process, left over by a restart, or whose worker
+// died — is claimed from the outbox with a lease. A bounded pool of
+// workers sends, capped per hook, and outcomes are written in batches
+// with their log rows and the hooks' auto-disable state.
 type Engine struct {
 	store   *db.Store
 	sender  *Sender
@@ -58,6 +63,46 @@ type Engine struct {
 	now     func() time.Time
 	wake    chan struct{}
 	limiter *callLimiter
+
+	running atomic.Bool
+	hot     chan []hotJob // deliveries created leased to this engine
+	load    load          // deliveries held in memory: queued or in flight
+
+	pubMu      sync.Mutex
+	pubPending []*pubReq
+	pubLeader  bool
+}
+
+// hotJob is a delivery created leased to the running engine, with its
+// event already in memory.
+type hotJob struct {
+	d     db.NewDelivery
+	event *db.DeliveryEvent
+	p     *Payload
+}
+
+// load counts the deliveries the engine holds, in total and per hook, to
+// bound memory and to keep every held delivery sent well within its lease.
+type load struct {
+	mu      sync.Mutex
+	total   int
+	perHook map[int64]int
+}
+
+func (l *load) add(hookID int64, n int) {
+	l.mu.Lock()
+	l.total += n
+	l.perHook[hookID] += n
+	l.mu.Unlock()
+}
+
+func (l *load) done(hookID int64) {
+	l.mu.Lock()
+	l.total--
+	if l.perHook[hookID]--; l.perHook[hookID] <= 0 {
+		delete(l.perHook, hookID)
+	}
+	l.mu.Unlock()
 }
 
 // NewEngine makes an engine over the store.
@@ -87,10 +132,11 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 		opt.Now = time.Now
 	}
 	return &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now,
-		wake: make(chan struct{}, 1), limiter: newCallLimiter()}
+		wake: make(chan struct{}, 1), limiter: newCallLimiter(), hot: make(chan []hotJob, 256),
+		load: load{perHook: map[int64]int{}}}
 }
 
-// Notify wakes the engine: new deliveries are due.
+// Notify wakes the engine: deliveries are due in the outbox.
 func (e *Engine) Notify() {
 	select {
 	case e.wake <- struct{}{}:
@@ -98,22 +144,47 @@ func (e *Engine) Notify() {
 	}
 }
 
-// currentSettings reads the application settings. It is called once per
-// claimed batch, not per delivery, so a change takes effect at once.
-func (e *Engine) currentSettings(ctx context.Context) (model.Settings, error) {
-	return e.store.Settings(ctx)
-}
-
-// lease is how long a claimed delivery stays with its worker: long enough
-// to wait for the hook's turn and to time out.
+// lease is how long a delivery held by the engine stays its own: long
+// enough to wait for the hook's turn and to time out, twice over.
 func lease(st model.Settings) time.Duration {
 	return 3*time.Duration(st.WebhookTimeout)*time.Second + 30*time.Second
+}
+
+// maxHeld bounds the deliveries held in memory; maxHeldPerHook keeps a
+// slow hook's queue short enough to drain within the lease.
+func (e *Engine) maxHeld() int        { return 4 * e.opt.Workers }
+func (e *Engine) maxHeldPerHook() int { return 2 * e.opt.PerHook }
+
+// admit reserves room for new deliveries to hooks, all or nothing.
+func (e *Engine) admit(hookIDs []int64) bool {
+	if !e.running.Load() {
+		return false
+	}
+	per := map[int64]int{}
+	for _, id := range hookIDs {
+		per[id]++
+	}
+	e.load.mu.Lock()
+	defer e.load.mu.Unlock()
+	if e.load.total+len(hookIDs) > e.maxHeld() {
+		return false
+	}
+	for id, n := range per {
+		if e.load.perHook[id]+n > e.maxHeldPerHook() {
+			return false
+		}
+	}
+	for id, n := range per {
+		e.load.perHook[id] += n
+	}
+	e.load.total += len(hookIDs)
+	return true
 }
 
 type finished struct{ hookID int64 }
 
 // Run delivers until ctx is cancelled, then shuts down gracefully: it stops
-// claiming, hands back deliveries it had claimed but not started, lets
+// taking work, hands back deliveries it held but had not started, lets
 // in-flight sends finish (each is bounded by the webhook timeout), and
 // writes their outcomes before returning.
 func (e *Engine) Run(ctx context.Context) error {
@@ -146,19 +217,33 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.pruneLoop(ctx)
 	}()
 
+	e.running.Store(true)
 	d := &dispatcher{e: e, inflight: map[int64]int{}, queued: map[int64][]Job{}}
 	err := d.loop(ctx, jobs, done, outcomes)
+	e.running.Store(false)
 
-	// Shutdown: hand back what was claimed but never started.
+	// Shutdown: hand back what was held but never started, including hot
+	// deliveries published while the loop was stopping.
 	var release []int64
 	for _, q := range d.queued {
 		for _, j := range q {
 			release = append(release, j.DeliveryID)
 		}
 	}
+	for {
+		select {
+		case batch := <-e.hot:
+			for _, h := range batch {
+				release = append(release, h.d.ID)
+			}
+			continue
+		default:
+		}
+		break
+	}
 	if len(release) > 0 {
 		if rerr := e.store.ReleaseDeliveries(sendCtx, release); rerr != nil {
-			e.log.Error("release claimed deliveries", "err", rerr, "count", len(release))
+			e.log.Error("release held deliveries", "err", rerr, "count", len(release))
 		}
 	}
 	close(jobs)
@@ -171,26 +256,27 @@ func (e *Engine) Run(ctx context.Context) error {
 	close(outcomes)
 	<-recorderDone
 	<-pruneDone
+	e.load.mu.Lock()
+	e.load.total, e.load.perHook = 0, map[int64]int{}
+	e.load.mu.Unlock()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
 }
 
-// dispatcher owns the claimed-but-unsent deliveries and per-hook counts.
+// dispatcher owns the held deliveries until a worker takes them.
 type dispatcher struct {
 	e        *Engine
 	inflight map[int64]int   // hook → sends in progress
-	queued   map[int64][]Job // hook → claimed, waiting for the hook's turn
-	nQueued  int
-	nBusy    int
+	queued   map[int64][]Job // hook → held, waiting for the hook's turn
 }
 
 func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan finished, outcomes chan<- db.Outcome) error {
 	e := d.e
 	poll := time.NewTicker(e.opt.Poll)
 	defer poll.Stop()
-	more := true // there may be due rows beyond what was claimed
+	more := true // there may be due rows in the outbox
 	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -200,30 +286,10 @@ func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan fini
 			if err != nil && ctx.Err() == nil {
 				e.log.Error("claim deliveries", "err", err)
 			}
-			more = err == nil && n > 0 && d.free() > 0
+			more = err == nil && n > 0
 		}
-		// Hand queued jobs to idle workers, respecting each hook's cap.
-		for hookID, q := range d.queued {
-			for len(q) > 0 && d.inflight[hookID] < e.opt.PerHook {
-				select {
-				case jobs <- q[0]:
-					d.inflight[hookID]++
-					d.nBusy++
-					d.nQueued--
-					q = q[1:]
-				case f := <-done:
-					d.finish(f)
-					continue
-				case <-ctx.Done():
-					d.queued[hookID] = q
-					return ctx.Err()
-				}
-			}
-			if len(q) == 0 {
-				delete(d.queued, hookID)
-			} else {
-				d.queued[hookID] = q
-			}
+		if err := d.dispatch(ctx, jobs, done, outcomes); err != nil {
+			return err
 		}
 		if more {
 			continue
@@ -234,6 +300,8 @@ func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan fini
 		case f := <-done:
 			d.finish(f)
 			more = true
+		case batch := <-e.hot:
+			d.takeHot(ctx, batch, outcomes)
 		case <-e.wake:
 			more = true
 		case <-poll.C:
@@ -242,36 +310,102 @@ func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan fini
 	}
 }
 
-func (d *dispatcher) finish(f finished) {
-	d.nBusy--
-	if d.inflight[f.hookID]--; d.inflight[f.hookID] <= 0 {
-		delete(d.inflight, f.hookID)
+// dispatch hands queued jobs to idle workers, respecting each hook's cap,
+// while taking in finished sends and hot deliveries.
+func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan finished, outcomes chan<- db.Outcome) error {
+	for {
+		hookID, ok := d.next()
+		if !ok {
+			return nil
+		}
+		q := d.queued[hookID]
+		select {
+		case jobs <- q[0]:
+			d.inflight[hookID]++
+			if len(q) == 1 {
+				delete(d.queued, hookID)
+			} else {
+				d.queued[hookID] = q[1:]
+			}
+		case f := <-done:
+			d.finish(f)
+		case batch := <-d.e.hot:
+			d.takeHot(ctx, batch, outcomes)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
-// free is how many more deliveries may be claimed.
-func (d *dispatcher) free() int { return d.e.opt.Workers - d.nBusy - d.nQueued }
+// next picks a hook with a queued job and room under its cap.
+func (d *dispatcher) next() (int64, bool) {
+	for id, q := range d.queued {
+		if len(q) > 0 && d.inflight[id] < d.e.opt.PerHook {
+			return id, true
+		}
+	}
+	return 0, false
+}
 
-// claim leases due deliveries for free workers, skipping hooks at their
-// cap, and queues them per hook. It returns how many it claimed.
+func (d *dispatcher) finish(f finished) {
+	if d.inflight[f.hookID]--; d.inflight[f.hookID] <= 0 {
+		delete(d.inflight, f.hookID)
+	}
+	d.e.load.done(f.hookID)
+}
+
+// takeHot queues deliveries created leased to this engine. Their room was
+// reserved by admit.
+func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<- db.Outcome) {
+	e := d.e
+	st, err := e.store.CachedSettings(ctx)
+	ids := make([]int64, 0, len(batch))
+	for _, h := range batch {
+		ids = append(ids, h.d.HookID)
+	}
+	var hooks map[int64]*model.Hook
+	if err == nil {
+		hooks, err = e.store.HooksByIDs(ctx, ids)
+	}
+	for _, h := range batch {
+		hook := hooks[h.d.HookID]
+		switch {
+		case err != nil:
+			// Leave it to the outbox: the lease runs out and it is claimed.
+			e.log.Error("load hooks for delivery", "err", err)
+			e.load.done(h.d.HookID)
+		case hook == nil:
+			outcomes <- db.Outcome{DeliveryID: h.d.ID} // deleted meanwhile
+			e.load.done(h.d.HookID)
+		default:
+			d.queued[hook.ID] = append(d.queued[hook.ID], Job{DeliveryID: h.d.ID, Hook: hook, Event: h.event,
+				Payload: h.p, IdempotencyKey: h.d.IdempotencyKey, Settings: st})
+		}
+	}
+}
+
+// claim leases due deliveries from the outbox for idle capacity, skipping
+// hooks that already have a full queue, and queues them per hook. It
+// returns how many it claimed.
 func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, error) {
 	e := d.e
-	free := d.free()
+	e.load.mu.Lock()
+	free := e.maxHeld() - e.load.total
+	held := make(map[int64]int, len(e.load.perHook))
+	for id, n := range e.load.perHook {
+		held[id] = n
+	}
+	e.load.mu.Unlock()
 	if free <= 0 {
 		return 0, nil
 	}
-	st, err := e.currentSettings(ctx)
+	room := func(hookID int64) int { return e.maxHeldPerHook() - held[hookID] }
+	st, err := e.store.CachedSettings(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var skip []int64
-	for id, n := range d.inflight {
-		if n+len(d.queued[id]) >= e.opt.PerHook {
-			skip = append(skip, id)
-		}
-	}
 	now := e.now()
-	claims, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)), free, skip)
+	claims, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)), free, room)
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
@@ -297,13 +431,12 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 	for _, c := range claims {
 		h, ev := hooks[c.HookID], events[c.EventID]
 		if h == nil || ev == nil {
-			// Deleted meanwhile: nothing to send.
-			outcomes <- db.Outcome{DeliveryID: c.ID}
+			outcomes <- db.Outcome{DeliveryID: c.ID} // deleted meanwhile
 			continue
 		}
+		e.load.add(c.HookID, 1)
 		d.queued[c.HookID] = append(d.queued[c.HookID], Job{DeliveryID: c.ID, Hook: h, Event: ev,
 			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st})
-		d.nQueued++
 	}
 	return len(claims), nil
 }
@@ -402,7 +535,7 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(e.opt.PruneEvery)
 	defer t.Stop()
 	for {
-		st, err := e.currentSettings(ctx)
+		st, err := e.store.CachedSettings(ctx)
 		if err == nil {
 			if n, err := e.store.Prune(ctx, e.now(), st.HookLogRetentionDays); err != nil {
 				if ctx.Err() == nil {

@@ -8,16 +8,26 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// Publish prepares events for sending once — image URLs made absolute, the
-// logged copy with e-mail values redacted, the push limit applied — stores
-// them with their deliveries in one transaction, and wakes the engine. It
-// returns only after the outbox is on disk.
+// pubReq is one publish call waiting for its group commit.
+type pubReq struct {
+	pub      db.Publication
+	payloads map[int]*Payload // event index → prepared payload
+	res      db.PublishResult
+	err      error
+	done     chan struct{}
+}
+
+// PublishEvents prepares events for sending once — image URLs made
+// absolute, the logged copy with e-mail values redacted, the push limit
+// applied — and stores them with their deliveries. It returns only after
+// the outbox is on disk. Concurrent calls are committed in one transaction
+// (group commit): the first caller writes for everyone waiting.
 //
 // Events are for projectID, or for groupID when projectID is 0. uuid, when
 // the publishing request carried X-Gitlab-Event-UUID, is reused and
 // recursion detection applies.
 func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error) {
-	st, err := e.currentSettings(ctx)
+	st, err := e.store.CachedSettings(ctx)
 	if err != nil {
 		return db.PublishResult{}, err
 	}
@@ -26,7 +36,11 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		payloads[i] = ev.Payload
 	}
 	fire := model.PushHooksAllowed(payloads, st.PushEventHooksLimit)
-	p := db.Publication{UUID: uuid, Recursive: uuid != "", ProjectID: projectID, GroupID: groupID}
+	r := &pubReq{
+		pub:      db.Publication{UUID: uuid, Recursive: uuid != "", ProjectID: projectID, GroupID: groupID},
+		payloads: map[int]*Payload{},
+		done:     make(chan struct{}),
+	}
 	for i, ev := range events {
 		model.RewriteImageURLs(ev.Payload, e.opt.ExternalURL)
 		body, err := model.EncodeJSON(ev.Payload)
@@ -37,14 +51,115 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		if err != nil {
 			return db.PublishResult{}, fmt.Errorf("redact event: %w", err)
 		}
-		p.Events = append(p.Events, db.PublishEvent{Event: ev, Payload: body, LoggedPayload: logged, FireHooks: fire[i]})
+		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, LoggedPayload: logged, FireHooks: fire[i]})
+		r.payloads[i] = NewStoredPayload(body, logged)
 	}
-	res, err := e.store.Publish(ctx, p)
+
+	e.pubMu.Lock()
+	e.pubPending = append(e.pubPending, r)
+	if e.pubLeader {
+		e.pubMu.Unlock()
+		<-r.done
+		return r.res, r.err
+	}
+	e.pubLeader = true
+	e.pubMu.Unlock()
+	for {
+		e.pubMu.Lock()
+		batch := e.pubPending
+		e.pubPending = nil
+		if len(batch) == 0 {
+			e.pubLeader = false
+			e.pubMu.Unlock()
+			break
+		}
+		e.pubMu.Unlock()
+		e.commit(context.WithoutCancel(ctx), batch, st)
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+// commit stores a batch of publications in one transaction and hands the
+// deliveries created leased to the running engine's workers.
+func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings) {
+	pubs := make([]db.Publication, len(batch))
+	for i, r := range batch {
+		pubs[i] = r.pub
+	}
+	var admitted [][]int64
+	admit := func(hookIDs []int64) bool {
+		if !e.admit(hookIDs) {
+			return false
+		}
+		admitted = append(admitted, hookIDs)
+		return true
+	}
+	results, created, errs, err := e.store.PublishBatch(ctx, pubs, db.PublishOptions{Admit: admit, LeaseUntil: e.now().Add(lease(st))})
 	if err != nil {
-		return res, err
+		for _, ids := range admitted {
+			for _, id := range ids {
+				e.load.done(id)
+			}
+		}
+		for _, r := range batch {
+			r.err = err
+			close(r.done)
+		}
+		return
 	}
-	if res.Deliveries > 0 {
+	// Map each created delivery back to its request's prepared payload.
+	type owner struct {
+		r    *pubReq
+		uuid string
+		i    int
+	}
+	eventOwner := map[int64]owner{}
+	for bi, r := range batch {
+		for i, ev := range pubs[bi].Events {
+			if ev.EventID != 0 {
+				eventOwner[ev.EventID] = owner{r, results[bi].UUID, i}
+			}
+		}
+	}
+	var hot []hotJob
+	var unleased bool
+	for _, d := range created {
+		if !d.Leased {
+			unleased = true
+			continue
+		}
+		o := eventOwner[d.EventID]
+		ev := o.r.pub.Events[o.i]
+		de := &db.DeliveryEvent{ID: d.EventID, UUID: o.uuid, Scope: ev.Event.Trigger.Scope,
+			Payload: ev.Payload, LoggedPayload: ev.LoggedPayload, RootGroupID: ev.RootGroupID}
+		if o.r.pub.ProjectID != 0 {
+			pid := o.r.pub.ProjectID
+			de.ProjectID = &pid
+		}
+		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i]})
+	}
+	if len(hot) > 0 {
+		select {
+		case e.hot <- hot:
+		default:
+			// The engine is not taking work: the outbox keeps them.
+			ids := make([]int64, len(hot))
+			for i, h := range hot {
+				ids[i] = h.d.ID
+				e.load.done(h.d.HookID)
+			}
+			if err := e.store.ReleaseDeliveries(ctx, ids); err != nil {
+				e.log.Error("release deliveries", "err", err)
+			}
+			unleased = true
+		}
+	}
+	if unleased {
 		e.Notify()
 	}
-	return res, nil
+	for i, r := range batch {
+		r.res, r.err = results[i], errs[i]
+		close(r.done)
+	}
 }

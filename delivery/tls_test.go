@@ -243,9 +243,14 @@ func TestSendMutualTLS(t *testing.T) {
 		s := newTestSender(t, func(o *Options) { o.RootCAs = pki.caPool })
 		before := len(rcv.requests())
 		a := s.Send(context.Background(), Request{Hook: projectHook(rcv.URL), Trigger: trigger(t, "push_hooks"), Payload: samplePayload(t, s, "push_hooks"), Settings: localSettings()})
-		t.Logf("message: %s", a.InternalErrorMessage)
-		if a.ResponseStatus() != InternalError || !strings.Contains(a.InternalErrorMessage, "certificate") {
-			t.Errorf("status %q message %q, want a TLS internal error", a.ResponseStatus(), a.InternalErrorMessage)
+		// Under TLS 1.3 the server checks the client certificate after the
+		// client's side of the handshake is done, so its refusal arrives as
+		// a TLS alert or, when the request was already on its way, as the
+		// connection breaking. Either way the request never got through.
+		msg := a.InternalErrorMessage
+		refused := strings.Contains(msg, "certificate") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset")
+		if a.ResponseStatus() != InternalError || !refused {
+			t.Errorf("status %q message %q, want the TLS refusal as an internal error", a.ResponseStatus(), msg)
 		}
 		if len(rcv.requests()) != before {
 			t.Errorf("request reached the receiver without a client certificate")

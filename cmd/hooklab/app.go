@@ -223,6 +223,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if a.cfg.PprofAddr != "" {
+		stopPprof := servePprof(a.cfg.PprofAddr, a.log)
+		defer stopPprof()
+	}
 	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "version", version)
 	var err error
 	select {

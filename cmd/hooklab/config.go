@@ -34,6 +34,8 @@ type config struct {
 	// DeliveryWorkers and DeliveryPerHook size the delivery pool.
 	DeliveryWorkers int
 	DeliveryPerHook int
+	// PprofAddr, when set, serves Go's profiler on that (loopback) address.
+	PprofAddr string
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
 	onMail func(model.Mail)
@@ -71,6 +73,7 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 		"password of an encrypted client key (HOOKLAB_TLS_CLIENT_CERT_PASSWORD; prefer the environment)")
 	fs.IntVar(&cfg.DeliveryWorkers, "delivery-workers", envInt("HOOKLAB_DELIVERY_WORKERS", 64), "webhook deliveries sent at once (HOOKLAB_DELIVERY_WORKERS)")
 	fs.IntVar(&cfg.DeliveryPerHook, "delivery-per-hook", envInt("HOOKLAB_DELIVERY_PER_HOOK", 16), "deliveries sent at once to one hook (HOOKLAB_DELIVERY_PER_HOOK)")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", envOr("HOOKLAB_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (HOOKLAB_PPROF_ADDR)")
 	dataFlags(fs, &cfg)
 	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
 	if err := fs.Parse(args); err != nil {

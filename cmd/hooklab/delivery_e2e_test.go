@@ -156,4 +156,3 @@ type readCloser struct{ *bytes.Reader }
 func (readCloser) Close() error { return nil }
 
 func nopCloser(b []byte) readCloser { return readCloser{bytes.NewReader(b)} }
-
