@@ -169,8 +169,8 @@ func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
 		f.close()
 		return nil, err
 	}
-	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, payload, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (project_id, trigger_scope) DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at`)); err != nil {
+	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`)); err != nil {
 		f.close()
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		}
 		ev.EventID, ev.RootGroupID = eventID, &root
 		if projectID != nil {
-			if _, err := f.upsertSample.ExecContext(ctx, *projectID, scope, ev.Payload, now); err != nil {
+			if _, err := f.upsertSample.ExecContext(ctx, *projectID, scope, eventID, now); err != nil {
 				return nil, fmt.Errorf("keep sample event: %w", err)
 			}
 		}
@@ -341,8 +341,8 @@ func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope strin
 	if len(projectIDs) == 0 {
 		return nil, model.NotFound("Sample event")
 	}
-	q, args, err := sqlx.In(`SELECT payload FROM sample_events WHERE project_id IN (?) AND trigger_scope = ?
-		ORDER BY created_at DESC LIMIT 1`, projectIDs, scope)
+	q, args, err := sqlx.In(`SELECT e.payload FROM sample_events s JOIN events e ON e.id = s.event_id
+		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
 	if err != nil {
 		return nil, err
 	}

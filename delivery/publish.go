@@ -1,7 +1,9 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hooklab/hooklab/db"
@@ -42,10 +44,9 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		done:     make(chan struct{}),
 	}
 	for i, ev := range events {
-		model.RewriteImageURLs(ev.Payload, e.opt.ExternalURL)
-		body, err := model.EncodeJSON(ev.Payload)
+		body, err := eventBody(ev, e.opt.ExternalURL)
 		if err != nil {
-			return db.PublishResult{}, fmt.Errorf("encode event: %w", err)
+			return db.PublishResult{}, err
 		}
 		logged, err := model.RedactEmailsJSON(body)
 		if err != nil {
@@ -78,6 +79,23 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 	}
 	<-r.done
 	return r.res, r.err
+}
+
+// eventBody is what receivers get: the payload with image URLs made
+// absolute, re-encoded only when that changed it, else as it arrived
+// (compacted).
+func eventBody(ev *model.Event, externalURL string) ([]byte, error) {
+	if !model.RewriteImageURLs(ev.Payload, externalURL) && ev.Raw != nil {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, ev.Raw); err == nil {
+			return buf.Bytes(), nil
+		}
+	}
+	body, err := model.EncodeJSON(ev.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return body, nil
 }
 
 // commit stores a batch of publications in one transaction and hands the

@@ -86,6 +86,8 @@ type Event struct {
 	Trigger Trigger
 	// Payload is the decoded body, key order kept.
 	Payload *JSONObject
+	// Raw is the body as it arrived, when parsed from bytes.
+	Raw []byte
 }
 
 // ParsePayload decodes a JSON body that must be an object.
@@ -108,7 +110,12 @@ func ParseEvent(data []byte) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewEvent(p)
+	ev, err := NewEvent(p)
+	if err != nil {
+		return nil, err
+	}
+	ev.Raw = data
+	return ev, nil
 }
 
 // NewEvent classifies an already decoded payload.

@@ -96,15 +96,21 @@ func rubyFileJoin(prefix, p string) string {
 //
 // Uploads are resolved under <externalURL>/-/project/<project id>, the ID
 // taken from project.id, project_id or object_attributes.project_id.
-// Rewriting is idempotent: absolute URLs are never touched.
-func RewriteImageURLs(p *JSONObject, externalURL string) {
+// Rewriting is idempotent: absolute URLs are never touched. It reports
+// whether the payload changed, so that an unchanged one can be sent as it
+// arrived.
+func RewriteImageURLs(p *JSONObject, externalURL string) bool {
 	prefix := ProjectUploadsPrefix(payloadProjectID(p))
+	changed := false
 	rewrite := func(obj *JSONObject, key string) {
 		if obj == nil {
 			return
 		}
 		if s, ok := obj.values[key].(string); ok {
-			obj.Set(key, AbsoluteImageURLs(s, externalURL, prefix))
+			if r := AbsoluteImageURLs(s, externalURL, prefix); r != s {
+				obj.Set(key, r)
+				changed = true
+			}
 		}
 	}
 	addNoteDescription := func(note *JSONObject) {
@@ -116,6 +122,7 @@ func RewriteImageURLs(p *JSONObject, externalURL string) {
 			v = AbsoluteImageURLs(s, externalURL, prefix)
 		}
 		note.Set("description", v)
+		changed = true
 	}
 	switch p.String("object_kind") {
 	case KindIssue, KindWorkItem, KindMergeRequest:
@@ -131,4 +138,5 @@ func RewriteImageURLs(p *JSONObject, externalURL string) {
 		rewrite(p.Object("issue"), "description")
 		rewrite(p.Object("merge_request"), "description")
 	}
+	return changed
 }

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -99,14 +101,79 @@ func RedactEmails(v any) any {
 	return v
 }
 
-// RedactEmailsJSON decodes a request body, redacts e-mail addresses and
-// re-encodes it compactly, keys in order.
+// RedactEmailsJSON returns a JSON body with every string value that is an
+// e-mail address as a whole replaced by [REDACTED]; everything else is
+// kept byte for byte. Invalid JSON is an error. It scans the bytes instead
+// of decoding the tree — it runs once per published event on the hot
+// path — and falls back to decoding for the rare value with escapes.
 func RedactEmailsJSON(body []byte) ([]byte, error) {
+	if !json.Valid(body) {
+		_, err := DecodeJSON(body)
+		return nil, err
+	}
+	if out, ok := redactEmailValues(body); ok {
+		return out, nil
+	}
 	v, err := DecodeJSON(body)
 	if err != nil {
 		return nil, err
 	}
 	return EncodeJSON(RedactEmails(v))
+}
+
+// redactEmailValues is the scanning fast path of RedactEmailsJSON. It
+// reports false when it cannot decide without decoding: a string value
+// holding an escape and an '@'.
+func redactEmailValues(body []byte) ([]byte, bool) {
+	if bytes.IndexByte(body, '@') < 0 {
+		return body, true
+	}
+	var out []byte // nil until the first change
+	last := 0
+	for i := 0; i < len(body); i++ {
+		if body[i] != '"' {
+			continue
+		}
+		start := i
+		escaped, at := false, false
+		for i++; i < len(body) && body[i] != '"'; i++ {
+			switch body[i] {
+			case '\\':
+				escaped = true
+				i++
+			case '@':
+				at = true
+			}
+		}
+		end := i // the closing quote
+		if !at {
+			continue
+		}
+		// A string followed by ':' is a key, which is never redacted.
+		j := end + 1
+		for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+			j++
+		}
+		if j < len(body) && body[j] == ':' {
+			continue
+		}
+		if escaped {
+			return nil, false
+		}
+		if !IsEmail(string(body[start+1 : end])) {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(body))
+		}
+		out = append(out, body[last:start]...)
+		out = append(out, `"`+Redacted+`"`...)
+		last = end + 1
+	}
+	if out == nil {
+		return body, true
+	}
+	return append(out, body[last:]...), true
 }
 
 // MaskResponseHeaders returns response headers with every URL-variable

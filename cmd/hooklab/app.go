@@ -90,7 +90,8 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger) (*delivery.Sender,
 	sender, err := delivery.New(delivery.Options{
 		Version: version, ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
 		ClientCertFile: cfg.TLSClientCertFile, ClientCertPassword: cfg.TLSClientCertPassword,
-		MaxIdleConnsPerHost: max(cfg.DeliveryPerHook, 16),
+		// Every worker may be talking to one receiver: keep them all alive.
+		MaxIdleConnsPerHost: max(cfg.DeliveryWorkers, 16),
 	})
 	if err != nil {
 		return nil, nil, err

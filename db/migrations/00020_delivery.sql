@@ -62,13 +62,15 @@ CREATE INDEX hook_logs_created ON hook_logs (created_at);
 CREATE INDEX hook_logs_event ON hook_logs (event_id);
 
 -- The newest real event of each kind per project: sample data for Test.
+-- Pruning keeps the events referred to here.
 CREATE TABLE sample_events (
     project_id    INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     trigger_scope TEXT NOT NULL,
-    payload       BLOB NOT NULL,
+    event_id      INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     created_at    TIMESTAMP NOT NULL,
     PRIMARY KEY (project_id, trigger_scope)
 );
+CREATE INDEX sample_events_event ON sample_events (event_id);
 
 -- When a top-level group last hit the web_hook_calls limit (§4.5), for the
 -- warning on the hooks list.
