@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -145,6 +146,44 @@ type Outcome struct {
 	CountsForState bool
 }
 
+// hookLogInsertChunk is how many log rows one INSERT writes (14
+// parameters each, well under SQLite's limit).
+const hookLogInsertChunk = 100
+
+const hookLogInsert = `INSERT INTO hook_logs
+	(hook_id, event_id, trigger_scope, url, url_hash, request_headers, request_data, response_status,
+	 response_headers, response_body, execution_duration, internal_error_message, idempotency_key, created_at) VALUES `
+
+// insertHookLogs writes log rows, many per statement. A single row gets
+// its ID back (Test and Resend show it); a batch from the engine does not
+// need them.
+func insertHookLogs(ctx context.Context, tx *sqlx.Tx, logs []*model.HookLog) error {
+	row := func(l *model.HookLog) []any {
+		return []any{l.HookID, l.EventID, l.Trigger, l.URL, l.URLHash, l.RequestHeadersJSON(), l.RequestData,
+			l.ResponseStatus, l.ResponseHeadersJSON(), l.ResponseBody, l.ExecutionDuration, l.InternalErrorMessage,
+			l.IdempotencyKey, l.CreatedAt}
+	}
+	const values = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if len(logs) == 1 {
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(hookLogInsert+values+" RETURNING id"), row(logs[0])...).Scan(&logs[0].ID); err != nil {
+			return fmt.Errorf("insert hook log: %w", err)
+		}
+		return nil
+	}
+	for start := 0; start < len(logs); start += hookLogInsertChunk {
+		chunk := logs[start:min(start+hookLogInsertChunk, len(logs))]
+		args := make([]any, 0, 14*len(chunk))
+		for _, l := range chunk {
+			args = append(args, row(l)...)
+		}
+		q := hookLogInsert + values + strings.Repeat(", "+values, len(chunk)-1)
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("insert hook logs: %w", err)
+		}
+	}
+	return nil
+}
+
 // RecordOutcomes stores many attempts in one short transaction: each log
 // row, the end of each delivery, and each hook's auto-disable state,
 // applied in order — so a log row and the state it caused are never
@@ -159,17 +198,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 	}
 	now := s.Now()
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		ins, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO hook_logs
-			(hook_id, event_id, trigger_scope, url, url_hash, request_headers, request_data, response_status,
-			 response_headers, response_body, execution_duration, internal_error_message, idempotency_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
 		var done []int64
 		states := map[int64]*model.Hook{}
 		var order []int64
+		var logs []*model.HookLog
 		for i := range outs {
 			o := &outs[i]
 			if o.DeliveryID != 0 {
@@ -179,11 +211,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 				if l.CreatedAt.IsZero() {
 					l.CreatedAt = now
 				}
-				if err := ins.QueryRowxContext(ctx, l.HookID, l.EventID, l.Trigger, l.URL, l.URLHash, l.RequestHeadersJSON(),
-					l.RequestData, l.ResponseStatus, l.ResponseHeadersJSON(), l.ResponseBody, l.ExecutionDuration,
-					l.InternalErrorMessage, l.IdempotencyKey, l.CreatedAt).Scan(&l.ID); err != nil {
-					return fmt.Errorf("insert hook log: %w", err)
-				}
+				logs = append(logs, l)
 				if o.CountsForState {
 					if _, ok := states[l.HookID]; !ok {
 						states[l.HookID] = nil
@@ -191,6 +219,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 					}
 				}
 			}
+		}
+		if err := insertHookLogs(ctx, tx, logs); err != nil {
+			return err
 		}
 		if len(done) > 0 {
 			q, args, err := sqlx.In(`UPDATE deliveries SET pending = FALSE WHERE id IN (?)`, done)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,24 +150,23 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 	return results, created, errs, nil
 }
 
+// deliveryInsertChunk is how many deliveries one INSERT writes.
+const deliveryInsertChunk = 200
+
 // fanout holds a batch's prepared statements and what it already read.
 type fanout struct {
-	insEvent, insDelivery, upsertSample *sqlx.Stmt
-	chains                              map[int64][]int64 // group → self and ancestors, self first
-	hooks                               map[int64][]fanoutHook
+	insEvent, upsertSample *sqlx.Stmt
+	chains                 map[int64][]int64 // group → self and ancestors, self first
+	projectGroups          map[int64]int64
+	hooks                  map[int64][]fanoutHook
 }
 
 func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
-	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}}
+	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}, projectGroups: map[int64]int64{}}
 	var err error
 	if f.insEvent, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
 		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, logged_payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
-		return nil, err
-	}
-	if f.insDelivery, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO deliveries
-		(event_id, hook_id, idempotency_key, available_at, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`)); err != nil {
-		f.close()
 		return nil, err
 	}
 	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
@@ -178,7 +178,7 @@ func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
 }
 
 func (f *fanout) close() {
-	for _, st := range []*sqlx.Stmt{f.insEvent, f.insDelivery, f.upsertSample} {
+	for _, st := range []*sqlx.Stmt{f.insEvent, f.upsertSample} {
 		if st != nil {
 			st.Close()
 		}
@@ -231,11 +231,15 @@ func (f *fanout) candidates(ctx context.Context, tx *sqlx.Tx, projectID int64, c
 func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st model.Settings, now time.Time, opt PublishOptions) ([]NewDelivery, error) {
 	groupID := pub.GroupID
 	if pub.ProjectID != 0 {
-		if err := tx.GetContext(ctx, &groupID, tx.Rebind(`SELECT group_id FROM projects WHERE id = ?`), pub.ProjectID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, errProjectNotFound
+		var ok bool
+		if groupID, ok = f.projectGroups[pub.ProjectID]; !ok {
+			if err := tx.GetContext(ctx, &groupID, tx.Rebind(`SELECT group_id FROM projects WHERE id = ?`), pub.ProjectID); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil, errProjectNotFound
+				}
+				return nil, err
 			}
-			return nil, err
+			f.projectGroups[pub.ProjectID] = groupID
 		}
 	}
 	chain, err := f.chain(ctx, tx, groupID)
@@ -305,12 +309,38 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		due = opt.LeaseUntil
 	}
 	out := make([]NewDelivery, 0, len(targets))
-	for _, t := range targets {
-		d := NewDelivery{EventID: t.event, HookID: t.hook, IdempotencyKey: uuid.NewString(), Leased: leased}
-		if err := f.insDelivery.QueryRowxContext(ctx, t.event, t.hook, d.IdempotencyKey, due, now).Scan(&d.ID); err != nil {
-			return nil, fmt.Errorf("insert delivery: %w", err)
+	for start := 0; start < len(targets); start += deliveryInsertChunk {
+		chunk := targets[start:min(start+deliveryInsertChunk, len(targets))]
+		args := make([]any, 0, 5*len(chunk))
+		values := make([]string, 0, len(chunk))
+		keys := make(map[target]string, len(chunk))
+		for _, t := range chunk {
+			key := uuid.NewString()
+			keys[t] = key
+			args = append(args, t.event, t.hook, key, due, now)
+			values = append(values, "(?, ?, ?, ?, ?)")
 		}
-		out = append(out, d)
+		// One statement per chunk: the outbox is written as fast as events
+		// arrive. RETURNING's order is unspecified, so rows are matched by
+		// their (event, hook) pair.
+		rows, err := tx.QueryxContext(ctx, tx.Rebind(`INSERT INTO deliveries
+			(event_id, hook_id, idempotency_key, available_at, created_at) VALUES `+strings.Join(values, ", ")+`
+			RETURNING id, event_id, hook_id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert deliveries: %w", err)
+		}
+		for rows.Next() {
+			var d NewDelivery
+			if err := rows.Scan(&d.ID, &d.EventID, &d.HookID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d.IdempotencyKey, d.Leased = keys[target{d.EventID, d.HookID}], leased
+			out = append(out, d)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

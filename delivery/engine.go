@@ -66,6 +66,8 @@ type Engine struct {
 
 	running atomic.Bool
 	hot     chan []hotJob // deliveries created leased to this engine
+	claimed chan []Job    // deliveries claimed from the outbox
+	room    chan struct{} // a held delivery finished: the claimer may take more
 	load    load          // deliveries held in memory: queued or in flight
 
 	pubMu      sync.Mutex
@@ -133,6 +135,7 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	}
 	return &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now,
 		wake: make(chan struct{}, 1), limiter: newCallLimiter(), hot: make(chan []hotJob, 256),
+		claimed: make(chan []Job, 4), room: make(chan struct{}, 1),
 		load: load{perHook: map[int64]int{}}}
 }
 
@@ -218,9 +221,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	}()
 
 	e.running.Store(true)
+	claimerDone := make(chan struct{})
+	go func() {
+		defer close(claimerDone)
+		e.claimLoop(ctx, outcomes)
+	}()
 	d := &dispatcher{e: e, inflight: map[int64]int{}, queued: map[int64][]Job{}}
 	err := d.loop(ctx, jobs, done, outcomes)
 	e.running.Store(false)
+	<-claimerDone
 
 	// Shutdown: hand back what was held but never started, including hot
 	// deliveries published while the loop was stopping.
@@ -235,6 +244,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		case batch := <-e.hot:
 			for _, h := range batch {
 				release = append(release, h.d.ID)
+			}
+			continue
+		case batch := <-e.claimed:
+			for _, j := range batch {
+				release = append(release, j.DeliveryID)
 			}
 			continue
 		default:
@@ -274,38 +288,19 @@ type dispatcher struct {
 
 func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan finished, outcomes chan<- db.Outcome) error {
 	e := d.e
-	poll := time.NewTicker(e.opt.Poll)
-	defer poll.Stop()
-	more := true // there may be due rows in the outbox
 	for {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if more {
-			n, err := d.claim(ctx, outcomes)
-			if err != nil && ctx.Err() == nil {
-				e.log.Error("claim deliveries", "err", err)
-			}
-			more = err == nil && n > 0
-		}
 		if err := d.dispatch(ctx, jobs, done, outcomes); err != nil {
 			return err
-		}
-		if more {
-			continue
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case f := <-done:
 			d.finish(f)
-			more = true
 		case batch := <-e.hot:
 			d.takeHot(ctx, batch, outcomes)
-		case <-e.wake:
-			more = true
-		case <-poll.C:
-			more = true
+		case batch := <-e.claimed:
+			d.take(batch)
 		}
 	}
 }
@@ -331,9 +326,18 @@ func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan 
 			d.finish(f)
 		case batch := <-d.e.hot:
 			d.takeHot(ctx, batch, outcomes)
+		case batch := <-d.e.claimed:
+			d.take(batch)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// take queues jobs the claimer leased from the outbox.
+func (d *dispatcher) take(batch []Job) {
+	for _, j := range batch {
+		d.queued[j.Hook.ID] = append(d.queued[j.Hook.ID], j)
 	}
 }
 
@@ -352,6 +356,10 @@ func (d *dispatcher) finish(f finished) {
 		delete(d.inflight, f.hookID)
 	}
 	d.e.load.done(f.hookID)
+	select {
+	case d.e.room <- struct{}{}:
+	default:
+	}
 }
 
 // takeHot queues deliveries created leased to this engine. Their room was
@@ -384,11 +392,39 @@ func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<
 	}
 }
 
-// claim leases due deliveries from the outbox for idle capacity, skipping
-// hooks that already have a full queue, and queues them per hook. It
+// claimLoop leases due deliveries from the outbox whenever there may be
+// some (a wake-up, the poll, room freed by a finished send) and hands them
+// to the dispatcher, so that claiming never holds up dispatching.
+func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
+	poll := time.NewTicker(e.opt.Poll)
+	defer poll.Stop()
+	more := true
+	for {
+		if more {
+			n, err := e.claim(ctx, outcomes)
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("claim deliveries", "err", err)
+			}
+			more = err == nil && n > 0
+			if more {
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case <-e.room:
+		case <-poll.C:
+		}
+		more = true
+	}
+}
+
+// claim leases due deliveries for the room left in memory, at most
+// maxHeldPerHook held per hook, and hands them to the dispatcher. It
 // returns how many it claimed.
-func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, error) {
-	e := d.e
+func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, error) {
 	e.load.mu.Lock()
 	free := e.maxHeld() - e.load.total
 	held := make(map[int64]int, len(e.load.perHook))
@@ -428,6 +464,7 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 	for id, ev := range events {
 		payloads[id] = NewStoredPayload(ev.Payload, ev.LoggedPayload)
 	}
+	batch := make([]Job, 0, len(claims))
 	for _, c := range claims {
 		h, ev := hooks[c.HookID], events[c.EventID]
 		if h == nil || ev == nil {
@@ -435,8 +472,23 @@ func (d *dispatcher) claim(ctx context.Context, outcomes chan<- db.Outcome) (int
 			continue
 		}
 		e.load.add(c.HookID, 1)
-		d.queued[c.HookID] = append(d.queued[c.HookID], Job{DeliveryID: c.ID, Hook: h, Event: ev,
+		batch = append(batch, Job{DeliveryID: c.ID, Hook: h, Event: ev,
 			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st})
+	}
+	if len(batch) > 0 {
+		select {
+		case e.claimed <- batch:
+		case <-ctx.Done():
+			// Shutting down: hand them back at once.
+			ids := make([]int64, len(batch))
+			for i, j := range batch {
+				ids[i] = j.DeliveryID
+			}
+			if err := e.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids); err != nil {
+				e.log.Error("release claimed deliveries", "err", err)
+			}
+			return 0, nil
+		}
 	}
 	return len(claims), nil
 }
