@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -72,3 +73,16 @@ func isUniqueViolation(err error) bool {
 }
 
 const gooseDialect = "sqlite3"
+
+// firstInsertedID returns the ID of the first of n rows one INSERT
+// statement just added. SQLite gives a table without AUTOINCREMENT rowids
+// one above the largest so far, so the rows of one INSERT inside the write
+// transaction (no other writer can interleave) are consecutive, ending at
+// the last insert rowid. A PostgreSQL backend uses RETURNING instead.
+func firstInsertedID(res sql.Result, n int) (int64, error) {
+	last, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return last - int64(n) + 1, nil
+}
