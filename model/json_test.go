@@ -1,6 +1,8 @@
 package model
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -97,5 +99,45 @@ func TestDecodeJSONErrorPosition(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// DecodeJSON's own parser reads what encoding/json reads.
+func TestDecodeJSONAgreesWithEncodingJSON(t *testing.T) {
+	inputs := []string{
+		`{}`, `[]`, `"x"`, `12`, `-1.5e10`, `true`, `null`,
+		` { "a" : [ 1 , 2 , { "b" : null } ] , "c" : "d\"e\\u00e9\n" , "e" : false } `,
+		`{"a":{"b":{"c":[[],[{}],""]}}}`,
+		`{"dup":1,"dup":2}`,
+	}
+	for _, tr := range Triggers {
+		if b, ok := SampleJSON(tr); ok {
+			inputs = append(inputs, string(b))
+		}
+	}
+	for _, in := range inputs {
+		got, err := DecodeJSON([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		enc, err := EncodeJSON(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, back any
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(enc, &back); err != nil {
+			t.Fatalf("%s re-encoded as invalid JSON %s", in, enc)
+		}
+		if !reflect.DeepEqual(back, want) {
+			t.Errorf("%s\n got %s", in, enc)
+		}
+	}
+	for _, bad := range []string{`{`, `{"a":}`, `[1,]`, `{"a":1} x`, ``} {
+		if _, err := DecodeJSON([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }
