@@ -34,7 +34,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 			HookID int64 `db:"hook_id"`
 		}
 		if err := tx.SelectContext(ctx, &due, tx.Rebind(`SELECT id, hook_id FROM deliveries
-			WHERE pending AND available_at <= ? ORDER BY available_at, id LIMIT ?`), now, 4*limit); err != nil {
+			WHERE available_at <= ? ORDER BY available_at, id LIMIT ?`), now, 4*limit); err != nil {
 			return err
 		}
 		taken := map[int64]int{}
@@ -53,7 +53,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 			return nil
 		}
 		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ?, attempts = attempts + 1
-			WHERE id IN (?) AND pending AND available_at <= ?
+			WHERE id IN (?) AND available_at <= ?
 			RETURNING id, event_id, hook_id, idempotency_key, attempts`, leaseUntil, ids, now)
 		if err != nil {
 			return err
@@ -73,7 +73,7 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ? WHERE pending AND id IN (?)`, s.Now(), ids)
+		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ? WHERE id IN (?)`, s.Now(), ids)
 		if err != nil {
 			return err
 		}
@@ -85,13 +85,13 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
 // PendingDeliveries counts deliveries not yet recorded.
 func (s *Store) PendingDeliveries(ctx context.Context) (int, error) {
 	var n int
-	return n, s.get(ctx, &n, nil, `SELECT COUNT(*) FROM deliveries WHERE pending`)
+	return n, s.get(ctx, &n, nil, `SELECT COUNT(*) FROM deliveries`)
 }
 
 // NextDue returns when the earliest pending delivery falls due, or nil.
 func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
 	var t []time.Time
-	if err := s.sel(ctx, &t, `SELECT available_at FROM deliveries WHERE pending ORDER BY available_at LIMIT 1`); err != nil {
+	if err := s.sel(ctx, &t, `SELECT available_at FROM deliveries ORDER BY available_at LIMIT 1`); err != nil {
 		return nil, err
 	}
 	if len(t) == 0 {
@@ -224,7 +224,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
 			return err
 		}
 		if len(done) > 0 {
-			q, args, err := sqlx.In(`UPDATE deliveries SET pending = FALSE WHERE id IN (?)`, done)
+			q, args, err := sqlx.In(`DELETE FROM deliveries WHERE id IN (?)`, done)
 			if err != nil {
 				return err
 			}

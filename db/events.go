@@ -352,8 +352,10 @@ func recursionState(ctx context.Context, tx *sqlx.Tx, pub Publication, now time.
 		return seen, RecursionMaxHooks, nil
 	}
 	var ids []int64
-	err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT DISTINCT d.hook_id FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE e.uuid = ? AND e.created_at > ?`), pub.UUID, now.Add(-RecursionWindow))
+	err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT d.hook_id FROM deliveries d JOIN events e ON e.id = d.event_id
+			WHERE e.uuid = ? AND e.created_at > ?
+		UNION SELECT l.hook_id FROM hook_logs l JOIN events e ON e.id = l.event_id
+			WHERE e.uuid = ? AND e.created_at > ?`), pub.UUID, now.Add(-RecursionWindow), pub.UUID, now.Add(-RecursionWindow))
 	if err != nil {
 		return nil, 0, fmt.Errorf("recursion check: %w", err)
 	}

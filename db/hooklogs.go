@@ -148,17 +148,13 @@ func (s *Store) RateLimitedSince(ctx context.Context, rootGroupID int64, since t
 // pruneBatch keeps each delete transaction short.
 const pruneBatch = 2000
 
-// Prune deletes log rows older than retentionDays, finished deliveries past
-// the recursion window, and events nothing refers to any more. It returns
+// Prune deletes log rows older than retentionDays and events nothing
+// refers to any more (past the recursion window). It returns
 // how many log rows went.
 func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (int, error) {
 	cutoff := now.AddDate(0, 0, -retentionDays)
 	logs, err := s.deleteInBatches(ctx, `DELETE FROM hook_logs WHERE id IN (SELECT id FROM hook_logs WHERE created_at < ? LIMIT ?)`, cutoff)
 	if err != nil {
-		return logs, err
-	}
-	if _, err := s.deleteInBatches(ctx, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
-		WHERE NOT pending AND created_at < ? LIMIT ?)`, now.Add(-2*RecursionWindow)); err != nil {
 		return logs, err
 	}
 	_, err = s.deleteInBatches(ctx, `DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?

@@ -147,16 +147,20 @@ func (e *Engine) Notify() {
 	}
 }
 
+// heldRounds is how many times over a hook's concurrency cap the engine
+// holds deliveries for it: the last of them waits that many timeouts.
+const heldRounds = 4
+
 // lease is how long a delivery held by the engine stays its own: long
-// enough to wait for the hook's turn and to time out, twice over.
+// enough to wait its turn behind heldRounds rounds of timeouts, and send.
 func lease(st model.Settings) time.Duration {
-	return 3*time.Duration(st.WebhookTimeout)*time.Second + 30*time.Second
+	return (heldRounds+1)*time.Duration(st.WebhookTimeout)*time.Second + 30*time.Second
 }
 
 // maxHeld bounds the deliveries held in memory; maxHeldPerHook keeps a
 // slow hook's queue short enough to drain within the lease.
-func (e *Engine) maxHeld() int        { return 4 * e.opt.Workers }
-func (e *Engine) maxHeldPerHook() int { return 2 * e.opt.PerHook }
+func (e *Engine) maxHeld() int        { return 16 * e.opt.Workers }
+func (e *Engine) maxHeldPerHook() int { return heldRounds * e.opt.PerHook }
 
 // admit reserves room for new deliveries to hooks, all or nothing.
 func (e *Engine) admit(hookIDs []int64) bool {

@@ -19,24 +19,22 @@ CREATE TABLE events (
 CREATE INDEX events_uuid ON events (uuid, created_at);
 CREATE INDEX events_created ON events (created_at);
 
--- The outbox: one row per event and hook. A worker claims a due row by
--- moving available_at past its lease; if it dies before recording the
--- outcome the row falls due again and is sent with the same
--- idempotency_key. Rows stay (pending = FALSE) for the recursion window.
+-- The outbox: one row per event and hook still to be sent. A worker claims
+-- a due row by moving available_at past its lease; if it dies before
+-- recording the outcome the row falls due again and is sent with the same
+-- idempotency_key. The row goes when the outcome is recorded.
 CREATE TABLE deliveries (
     id              INTEGER PRIMARY KEY,
     event_id        INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     hook_id         INTEGER NOT NULL REFERENCES hooks (id) ON DELETE CASCADE,
     idempotency_key TEXT NOT NULL,
-    pending         BOOLEAN NOT NULL DEFAULT TRUE,
     available_at    TIMESTAMP NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     created_at      TIMESTAMP NOT NULL
 );
-CREATE INDEX deliveries_due ON deliveries (available_at, id) WHERE pending;
+CREATE INDEX deliveries_due ON deliveries (available_at, id);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_hook ON deliveries (hook_id);
-CREATE INDEX deliveries_done ON deliveries (created_at) WHERE NOT pending;
 
 -- One row per attempt (SPEC §5). request_data NULL means the event's
 -- logged_payload was sent unchanged.
