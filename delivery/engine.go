@@ -430,13 +430,15 @@ func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 // returns how many it claimed.
 func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, error) {
 	e.load.mu.Lock()
-	free := e.maxHeld() - e.load.total
+	free, busy := e.maxHeld()-e.load.total, e.load.total > 0
 	held := make(map[int64]int, len(e.load.perHook))
 	for id, n := range e.load.perHook {
 		held[id] = n
 	}
 	e.load.mu.Unlock()
-	if free <= 0 {
+	// While busy, claim in big batches: a claim costs a transaction however
+	// few rows it takes. The poll and every wake-up claim again.
+	if free <= 0 || busy && free < e.maxHeld()/8 {
 		return 0, nil
 	}
 	room := func(hookID int64) int { return e.maxHeldPerHook() - held[hookID] }

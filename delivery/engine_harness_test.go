@@ -203,3 +203,33 @@ func pushPayload(projectID int64, ref, before, after string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// newBenchEnv is newEngineEnv for benchmarks, with the production pool size.
+func newBenchEnv(b *testing.B) *engineEnv {
+	c := newClock()
+	store := dbtest.OpenAt(b, filepath.Join(b.TempDir(), "hooklab.db"), time.Now)
+	st, err := store.Settings(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.AllowLocalRequestsFromWebHooksAndServices = true
+	if err := store.UpdateSettings(context.Background(), st); err != nil {
+		b.Fatal(err)
+	}
+	e := &engineEnv{clock: c, store: store, sender: newTestSender(b)}
+	e.opt = EngineOptions{Workers: 64, PerHook: 16, ExternalURL: testExternalURL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.engine = NewEngine(store, e.sender, e.opt)
+	e.root = dbtest.Group(b, store, "acme", nil, nil)
+	e.sub = dbtest.Group(b, store, "platform", e.root, nil)
+	e.project = dbtest.Project(b, store, "api", e.sub)
+	return e
+}
+
+func (e *engineEnv) hookB(b *testing.B, url string) *model.Hook {
+	h := model.NewHook(model.ProjectHookKind)
+	h.URL, h.ProjectID = url, &e.project.ID
+	if err := e.store.CreateHook(context.Background(), &h); err != nil {
+		b.Fatal(err)
+	}
+	return &h
+}

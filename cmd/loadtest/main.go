@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -30,6 +31,9 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/model"
 )
 
 type options struct {
@@ -41,6 +45,7 @@ type options struct {
 	rate        int
 	rateSeconds int
 	pprof       string
+	backlog     int
 }
 
 func main() {
@@ -53,6 +58,7 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 500, "events per second in the latency run")
 	flag.IntVar(&o.rateSeconds, "rate-seconds", 20, "length of the latency run in seconds")
 	flag.StringVar(&o.pprof, "pprof", "", "serve the server's profiler on this address while measuring")
+	flag.IntVar(&o.backlog, "backlog", 20000, "events stored straight into the outbox for the engine-alone run (0: skip)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -196,10 +202,42 @@ func run(o options) error {
 	fmt.Printf("publish→receipt latency at %d events/s for %ds: p50 %s, p99 %s, max %s (%d deliveries; target p99 ≤ 50ms)\n",
 		o.rate, o.rateSeconds, pct(lat, 50), pct(lat, 99), lat[len(lat)-1].Round(time.Microsecond), len(lat))
 
-	// 4. Peak RSS of the server and database bytes per log row.
+	// 4. Peak RSS of the server.
 	rss := peakRSS(srv.Process.Pid)
 	_ = srv.Process.Signal(syscall.SIGTERM)
 	_ = srv.Wait()
+
+	// 5. The engine alone: a backlog published straight into the store
+	// while the server is down, delivered from the outbox after a start.
+	if o.backlog > 0 {
+		if err := publishBacklog(dir, projectID, o.backlog); err != nil {
+			return fmt.Errorf("backlog: %w", err)
+		}
+		before, _ := countLogs(sqlite)
+		srv2 := exec.Command(o.bin, "serve", "--addr", addr, "--external-url", base, "--log-level", "warn")
+		srv2.Env = srv.Env
+		srv2.Stdout, srv2.Stderr = os.Stderr, os.Stderr
+		start := time.Now()
+		if err := srv2.Start(); err != nil {
+			return err
+		}
+		want := before + int64(o.backlog*o.hooks)
+		if err := waitFor(func() (bool, error) {
+			n, err := countLogs(sqlite)
+			return n >= want, err
+		}, 10*time.Minute); err != nil {
+			_ = srv2.Process.Kill()
+			return err
+		}
+		took := time.Since(start)
+		rss = max(rss, peakRSS(srv2.Process.Pid))
+		_ = srv2.Process.Signal(syscall.SIGTERM)
+		_ = srv2.Wait()
+		fmt.Printf("engine alone, a stored backlog of %d deliveries from start-up: %.0f deliveries/s (ratio %.2f to the direct client)\n",
+			o.backlog*o.hooks, float64(o.backlog*o.hooks)/took.Seconds(), float64(o.backlog*o.hooks)/took.Seconds()/rawRate)
+	}
+
+	// 6. Database bytes per log row.
 	logs, err := countLogs(sqlite)
 	if err != nil {
 		return err
@@ -442,4 +480,41 @@ func dbSize(path string) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// publishBacklog stores events for the project directly, as if published
+// while the server was down.
+func publishBacklog(dir string, projectID int64, n int) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "encryption.key"))
+	if err != nil {
+		return err
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return err
+	}
+	store, err := db.Open(context.Background(), filepath.Join(dir, "hooklab.db"), db.Options{EncryptionKey: key})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	for done := 0; done < n; {
+		batch := make([]db.Publication, 0, 100)
+		for ; done < n && len(batch) < 100; done++ {
+			body := pushBody(projectID, -1-done)
+			ev, err := model.ParseEvent(body)
+			if err != nil {
+				return err
+			}
+			logged, err := model.RedactEmailsJSON(body)
+			if err != nil {
+				return err
+			}
+			batch = append(batch, db.Publication{ProjectID: projectID, Events: []db.PublishEvent{{Event: ev, Payload: body, LoggedPayload: logged, FireHooks: true}}})
+		}
+		if _, _, _, err := store.PublishBatch(context.Background(), batch, db.PublishOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
