@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 
 	"github.com/jmoiron/sqlx"
@@ -37,6 +39,13 @@ func dsn(path string, readOnly bool) string {
 // time, and queueing in Go is cheaper than spinning on the busy lock) and a
 // pool of readers.
 func openSQLite(ctx context.Context, path string) (w, r *sqlx.DB, err error) {
+	// The database holds secrets (sealed, but still): create it readable by
+	// the owner only. SQLite gives the -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	w, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)

@@ -166,3 +166,18 @@ func TestMailgunKeyIsEncryptedAtRest(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	s := dbtest.OpenAt(t, path, nil)
+	dbtest.User(t, s, "alice", false) // something in the WAL
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := st.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s: mode %v, want no access for group or others", f, mode)
+		}
+	}
+}
