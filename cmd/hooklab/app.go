@@ -14,9 +14,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -261,6 +263,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	tuneRuntime()
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 	a, err := newApp(ctx, cfg, log)
@@ -277,4 +280,16 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return a.serve(ctx, ln)
+}
+
+// tuneRuntime trades memory the server has to spare for CPU: the garbage
+// collector runs a quarter as often (GOGC=400) under a soft memory limit
+// of 192 MiB, unless GOGC or GOMEMLIMIT are set. Every delivery's UUIDs
+// come from a pool of random bytes instead of one system call each.
+func tuneRuntime() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(400)
+		debug.SetMemoryLimit(192 << 20)
+	}
+	uuid.EnableRandPool()
 }
