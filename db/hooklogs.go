@@ -70,8 +70,8 @@ type HookLogFilter struct {
 	Since time.Time
 	// Statuses are exact codes ("200") or classes: "successful" (2xx),
 	// "client_failure" (4xx), "server_failure" (5xx and internal errors, as
-	// GitLab's API filter), "server_error" (5xx only), "internal_error"
-	// (internal errors only) and "failed" (anything but 2xx).
+	// GitLab's API filter), "server_error" (5xx only) and "internal_error"
+	// (internal errors only).
 	Statuses []string
 	Triggers []string
 	Page     Page
@@ -96,8 +96,6 @@ func (s *Store) HookLogs(ctx context.Context, hookID int64, f HookLogFilter) ([]
 				conds = append(conds, "(l.response_status >= '500' AND length(l.response_status) = 3)")
 			case "internal_error":
 				conds = append(conds, "l.response_status = 'internal error'")
-			case "failed":
-				conds = append(conds, "NOT (l.response_status >= '200' AND l.response_status < '300' AND length(l.response_status) = 3)")
 			default:
 				codes = append(codes, st)
 			}

@@ -376,3 +376,46 @@ func TestHooksListRateLimitWarning(t *testing.T) {
 		}
 	}
 }
+
+// Group and system hooks have the same Test dropdown and Recent events.
+func TestTestDropdownGroupAndSystemPages(t *testing.T) {
+	f := newRunFixture(t)
+	f.settings(func(st *model.Settings) { st.AllowLocalRequestsFromSystemHooks = true })
+	f.publishPush() // in acme/platform/api: a sample for the group hook
+	gh := f.hook(model.GroupHookKind, "/g", "push_events")
+	sh := f.hook(model.SystemHookKind, "/s")
+	admin := dbtest.User(t, f.a.store, "admin", true)
+	for _, tc := range []struct {
+		name, base string
+		user       *model.User
+		triggers   int
+	}{
+		{"group", "/groups/acme/-/hooks/" + itoa(gh.ID), f.owner, 10},
+		{"system", "/admin/hooks/" + itoa(sh.ID), admin, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := f.a.signedIn(tc.user)
+			if n := doc(t, b.get(tc.base+"/edit")).Find(`[data-testid=hook-test-menu] button[name=trigger]`).Length(); n != tc.triggers {
+				t.Fatalf("%d triggers in the dropdown, want %d", n, tc.triggers)
+			}
+			rec := b.postForm(tc.base+"/test", url.Values{"trigger": {"push_events"}, "view": {"edit"}})
+			if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != tc.base+"/edit" {
+				t.Fatalf("test: %d %s", rec.Code, rec.Header().Get("Location"))
+			}
+			d := doc(t, b.get(tc.base+"/edit"))
+			if got := d.Find(`[data-testid=flash-notice]`).Text(); got != "Hook executed successfully: HTTP 200" {
+				t.Fatalf("flash %q", got)
+			}
+			if d.Find(`[data-testid=recent-event]`).Length() != 1 {
+				t.Fatal("the test is not in Recent events")
+			}
+		})
+	}
+	if got := f.rcv.requests(); len(got) != 2 || got[1].Header.Get("X-Gitlab-Event") != "System Hook" {
+		t.Fatalf("receiver got %d requests", len(got))
+	}
+	// An owner of the group is not an admin.
+	if rec := f.a.signedIn(f.owner).postForm("/admin/hooks/"+itoa(sh.ID)+"/test", url.Values{"trigger": {"push_events"}}); rec.Code != http.StatusNotFound {
+		t.Fatalf("non-admin: %d", rec.Code)
+	}
+}
