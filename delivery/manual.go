@@ -46,20 +46,21 @@ func (e *Engine) TestHook(ctx context.Context, hook *model.Hook, trigger model.T
 // (the event's stored payload) when the store still has it: GitLab resends
 // its log's copy, whose e-mail addresses are [REDACTED]. It refuses (model.Unprocessable
 // with GitLab's message) when the hook's interpolated URL is no longer the
-// one the log row went to, and when the hook is disabled.
+// one the log row went to (model.ErrResendURLChanged), and when the hook
+// is disabled (model.ErrHookDisabled).
 func (e *Engine) ResendHookLog(ctx context.Context, hook *model.Hook, l *model.HookLog) (*model.HookLog, error) {
 	if !e.HookLogURLCurrent(hook, l) {
-		return nil, model.Unprocessable("%s", model.ResendURLChanged)
+		return nil, model.ErrResendURLChanged
 	}
 	st, err := e.store.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !hook.Executable(e.now(), st.AutoDisablingWebHooks) {
-		return nil, model.Unprocessable("%s", model.HookDisabled)
+		return nil, model.ErrHookDisabled
 	}
 	if l.Oversize() {
-		return nil, model.Unprocessable("%s", model.ResendOversize)
+		return nil, model.ErrResendOversize
 	}
 	body, err := e.store.HookLogSentBody(ctx, hook.ID, l.ID)
 	if err != nil {

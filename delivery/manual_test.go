@@ -144,7 +144,7 @@ func TestResendHookLog(t *testing.T) {
 		e.setState(h.ID, 5, &until)
 		defer e.setState(h.ID, 0, nil)
 		_, err := e.engine.ResendHookLog(context.Background(), e.reload(h.ID), &orig)
-		if !errors.Is(err, model.ErrInvalid) || err.Error() != model.HookDisabled {
+		if !errors.Is(err, model.ErrHookDisabled) || !errors.Is(err, model.ErrInvalid) {
 			t.Fatalf("got %v, want %q", err, model.HookDisabled)
 		}
 	})
@@ -158,7 +158,7 @@ func TestResendHookLog(t *testing.T) {
 			t.Error("the URL is reported current")
 		}
 		_, err := e.engine.ResendHookLog(context.Background(), hk, &orig)
-		if !errors.Is(err, model.ErrInvalid) || err.Error() != model.ResendURLChanged {
+		if !errors.Is(err, model.ErrResendURLChanged) || !errors.Is(err, model.ErrInvalid) {
 			t.Fatalf("got %v, want %q", err, model.ResendURLChanged)
 		}
 	})

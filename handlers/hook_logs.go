@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -72,6 +73,14 @@ func (h *Handler) recentEvents(c echo.Context, item views.HookItem, q url.Values
 		return d, err
 	}
 	d.Logs, d.Total = logs, total
+	if len(logs) == 0 && total > 0 && d.Page > 1 {
+		// Past the end (old rows aged out): show the last page.
+		d.Page = d.Pages()
+		f.Page.Page = d.Page
+		if d.Logs, d.Total, err = h.store.HookLogs(h.ctx(c), item.Hook.ID, f); err != nil {
+			return d, err
+		}
+	}
 	return d, nil
 }
 
@@ -388,17 +397,17 @@ func (h *Handler) resendFailedForm(scope hookScopeFunc) echo.HandlerFunc {
 				if refused[msg] == 0 {
 					order = append(order, msg)
 				}
-				if msg == model.HookDisabled {
-					refused[msg] += len(logs) - i
+				if errors.Is(err, model.ErrHookDisabled) {
+					refused[msg] += len(logs) - i // the rest is not tried
 				} else {
 					refused[msg]++
 				}
-			case sent.Success():
+			case !sent.Failed():
 				succeeded++
 			default:
 				failed++
 			}
-			if err != nil && err.Error() == model.HookDisabled {
+			if errors.Is(err, model.ErrHookDisabled) {
 				break
 			}
 		}

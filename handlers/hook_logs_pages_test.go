@@ -164,6 +164,7 @@ func TestRecentEventsSection(t *testing.T) {
 		{"?status=success&trigger=issue_hooks", ""},
 		{"?page=2", "200,200,200,200,200"},
 		{"?status=bogus&trigger=bogus&page=2", "200,200,200,200,200"},
+		{"?page=9", "200,200,200,200,200"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			rec := b.getHTMX(frag + tc.query)
@@ -354,6 +355,23 @@ func TestResendAllFailed(t *testing.T) {
 	}
 	if n := len(f.rcv.requests()); n != 2 {
 		t.Fatalf("over the limit, the receiver got %d requests", n)
+	}
+
+	// A receiver still failing disables the hook on the way: the rest is
+	// not sent.
+	f.settings(func(st *model.Settings) { st.WebHookResendLimit = 0 })
+	f.rcv.answer(http.StatusInternalServerError, "")
+	if _, err := f.a.store.UpdateHookState(context.Background(), h.ID, func(h *model.Hook) bool { h.RecentFailures = 3; return true }); err != nil {
+		t.Fatal(err)
+	}
+	if rec := b.postForm(hookURL+"/hook_logs/resend_failed", url.Values{"ids[]": ids}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("third post: %d", rec.Code)
+	}
+	if got := doc(t, b.get(hookURL+"/edit")).Find(`[data-testid=flash-alert]`).Text(); got != "Resent 1 of 2 failed events: 0 succeeded, 1 failed again. 1 not resent: Hook disabled." {
+		t.Fatalf("flash %q", got)
+	}
+	if n := len(f.rcv.requests()); n != 3 {
+		t.Fatalf("the receiver got %d requests, want 3", n)
 	}
 }
 

@@ -20,6 +20,13 @@ const (
 	TooManyRequests = "This endpoint has been requested too many times. Try again later."
 )
 
+// Resend's refusals, for errors.Is.
+var (
+	ErrResendURLChanged = &Error{Kind: ErrInvalid, Message: ResendURLChanged}
+	ErrHookDisabled     = &Error{Kind: ErrInvalid, Message: HookDisabled}
+	ErrResendOversize   = &Error{Kind: ErrInvalid, Message: ResendOversize}
+)
+
 // OversizeRequestData is what a log row keeps as the request body when the
 // body was over the request limit (GitLab's OVERSIZE_REQUEST_DATA).
 const OversizeRequestData = `{"oversize":true}`
