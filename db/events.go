@@ -365,18 +365,23 @@ func recursionState(ctx context.Context, tx *sqlx.Tx, pub Publication, now time.
 	return seen, RecursionMaxHooks - len(ids), nil
 }
 
-// SampleEvent returns the newest published payload of a trigger for a
+// SampleEvent returns the newest published event of a trigger for a
 // project, for Test. A group passes every project under it; the newest of
 // them wins.
-func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope string) ([]byte, error) {
+func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope string) (*DeliveryEvent, error) {
+	notFound := model.NotFound("Sample event")
 	if len(projectIDs) == 0 {
-		return nil, model.NotFound("Sample event")
+		return nil, notFound
 	}
-	q, args, err := sqlx.In(`SELECT e.payload FROM sample_events s JOIN events e ON e.id = s.event_id
+	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload, e.logged_payload
+		FROM sample_events s JOIN events e ON e.id = s.event_id
 		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
 	if err != nil {
 		return nil, err
 	}
-	var payload []byte
-	return payload, s.get(ctx, &payload, model.NotFound("Sample event"), q, args...)
+	var ev DeliveryEvent
+	if err := s.get(ctx, &ev, notFound, q, args...); err != nil {
+		return nil, err
+	}
+	return &ev, nil
 }

@@ -54,12 +54,24 @@ func (s *Store) HookLog(ctx context.Context, hookID, id int64) (*model.HookLog, 
 	return &l, nil
 }
 
+// HookLogSentBody returns the body a log row's request sent, for Resend:
+// the event's payload as receivers got it when the row refers to it (the
+// log shows a copy with e-mail addresses redacted), else the row's own
+// request_data (a rendered template, or a resent body).
+func (s *Store) HookLogSentBody(ctx context.Context, hookID, id int64) ([]byte, error) {
+	var body []byte
+	err := s.get(ctx, &body, errHookLogNotFound, `SELECT COALESCE(l.request_data, e.payload) FROM hook_logs l
+		LEFT JOIN events e ON e.id = l.event_id WHERE l.hook_id = ? AND l.id = ?`, hookID, id)
+	return body, err
+}
+
 // HookLogFilter narrows a hook's recent events.
 type HookLogFilter struct {
 	Since time.Time
 	// Statuses are exact codes ("200") or classes: "successful" (2xx),
-	// "client_failure" (4xx), "server_failure" (5xx and internal errors),
-	// "internal_error" (internal errors only).
+	// "client_failure" (4xx), "server_failure" (5xx and internal errors, as
+	// GitLab's API filter), "server_error" (5xx only) and "internal_error"
+	// (internal errors only).
 	Statuses []string
 	Triggers []string
 	Page     Page
@@ -80,6 +92,8 @@ func (s *Store) HookLogs(ctx context.Context, hookID int64, f HookLogFilter) ([]
 				conds = append(conds, "(l.response_status >= '400' AND l.response_status < '500' AND length(l.response_status) = 3)")
 			case "server_failure":
 				conds = append(conds, "((l.response_status >= '500' AND length(l.response_status) = 3) OR l.response_status = 'internal error')")
+			case "server_error":
+				conds = append(conds, "(l.response_status >= '500' AND length(l.response_status) = 3)")
 			case "internal_error":
 				conds = append(conds, "l.response_status = 'internal error'")
 			default:

@@ -111,3 +111,23 @@ func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project,
 	}
 	return out, total, nil
 }
+
+// ProjectIDsUnderGroup returns the IDs of the projects in a group and all
+// its subgroups (Test of a group hook takes its sample from any of them).
+func (s *Store) ProjectIDsUnderGroup(ctx context.Context, groupID int64) ([]int64, error) {
+	out := []int64{}
+	err := s.sel(ctx, &out, `WITH RECURSIVE down(id) AS (
+			SELECT id FROM groups WHERE id = ?
+			UNION ALL SELECT groups.id FROM groups JOIN down ON groups.parent_id = down.id)
+		SELECT p.id FROM projects p WHERE p.group_id IN (SELECT id FROM down) ORDER BY p.id`, groupID)
+	return out, err
+}
+
+// ProjectIDsOfMember returns the IDs of the projects a user is a member
+// of, directly or through a group (a system hook's Test of merge request
+// events takes its sample from them, as GitLab's does).
+func (s *Store) ProjectIDsOfMember(ctx context.Context, userID int64) ([]int64, error) {
+	out := []int64{}
+	err := s.named(ctx, &out, false, visibleProjectsSQL+` SELECT id FROM vp ORDER BY id`, map[string]any{"uid": userID})
+	return out, err
+}

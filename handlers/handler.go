@@ -37,6 +37,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Publisher stores published events and wakes delivery.
 	Publisher Publisher
+	// Runner sends Test and Resend requests.
+	Runner HookRunner
 	// Ready reports whether the instance may take traffic (readiness).
 	Ready func(ctx context.Context) error
 	// Resolver resolves hook URLs' hosts for the save-time public-URL
@@ -55,6 +57,9 @@ type Handler struct {
 	signIns   *web.Throttle
 	resolve   Resolver
 	publisher Publisher
+	runner    HookRunner
+	// hookCalls limits Test and Resend per user and hook parent.
+	hookCalls *web.Throttle
 }
 
 // New makes the handlers and registers every route on srv.
@@ -62,6 +67,7 @@ func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	h := &Handler{
 		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
 		ready: deps.Ready, signIns: web.NewThrottle(), resolve: deps.Resolver, publisher: deps.Publisher,
+		runner: deps.Runner, hookCalls: web.NewThrottle(),
 	}
 	if h.resolve == nil {
 		h.resolve = net.DefaultResolver

@@ -76,7 +76,7 @@ func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{Workers: 8, PerHook: 4, Poll: 10 * time.Millisecond,
 		BatchWait: time.Millisecond, ExternalURL: externalURL, Logger: log, Now: now})
 	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL},
-		handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver, Publisher: engine})
+		handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver, Publisher: engine, Runner: engine})
 	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath, engine: engine}
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -121,6 +123,9 @@ func (h *Handler) listHooks(scope hookScopeFunc) echo.HandlerFunc {
 			return err
 		}
 		d := views.HooksData{Kind: sc.parent.kind, Base: sc.base, Limit: hookLimit(sc.parent.kind, st)}
+		if d.RateLimit, err = h.hooksRateLimit(h.ctx(c), sc.parent, st); err != nil {
+			return err
+		}
 		for _, hk := range hooks {
 			d.Rows = append(d.Rows, h.hookItem(sc, hk, st))
 		}
@@ -265,7 +270,46 @@ func (h *Handler) renderHookForm(c echo.Context, sc hookScope, status int, f vie
 	if err != nil {
 		return err
 	}
-	return web.Render(c, status, views.EditHookPage(p, f, h.hookItem(sc, *old, st)))
+	item := h.hookItem(sc, *old, st)
+	events, err := h.recentEvents(c, item, c.QueryParams())
+	if err != nil {
+		return err
+	}
+	return web.Render(c, status, views.EditHookPage(p, f, item, events))
+}
+
+// rateLimitWarningFor is how long the hooks list warns after web_hook_calls
+// dropped deliveries.
+const rateLimitWarningFor = time.Hour
+
+// hooksRateLimit is the hooks list's web_hook_calls warning: set when the
+// parent's top-level group hit the limit lately (system hooks have none).
+func (h *Handler) hooksRateLimit(ctx context.Context, p hookParent, st model.Settings) (*views.HooksRateLimit, error) {
+	var groupID int64
+	switch p.kind {
+	case model.ProjectHookKind:
+		groupID = p.project.GroupID
+	case model.GroupHookKind:
+		groupID = p.group.ID
+	default:
+		return nil, nil
+	}
+	root, err := h.store.Group(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	anc, err := h.store.GroupAncestors(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if len(anc) > 0 {
+		root = &anc[0]
+	}
+	at, err := h.store.RateLimitedSince(ctx, root.ID, h.srv.Now().Add(-rateLimitWarningFor))
+	if err != nil || at == nil {
+		return nil, err
+	}
+	return &views.HooksRateLimit{Group: root.FullPath, Limit: st.WebHookCalls, At: *at}, nil
 }
 
 // submitHookForm handles a post of the add or edit form: save and

@@ -196,12 +196,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	h.apiHookRoutes(api, "/projects/:id/hooks", h.apiProjectHookParent, apiUser)
 	h.apiHookRoutes(api, "/groups/:id/hooks", h.apiGroupHookParent, apiUser)
 	h.apiHookRoutes(api, "/hooks", h.apiSystemHookParent, apiUser, admin)
+	// GitLab's own system hook test: POST /hooks/:hook_id sends its
+	// project_create sample.
+	api.POST("/hooks/:hook_id", h.apiTestSystemHook, apiUser, admin)
 	api.Any("/*", h.apiNotFound)
 }
 
 // hookPages registers one kind of hooks settings pages under base: the
-// list, the add form, the edit form, and deletion (a confirmation page for
-// browsers without JavaScript, a dialog otherwise).
+// list, the add form, the edit form, deletion (a confirmation page for
+// browsers without JavaScript, a dialog otherwise), Test, and the recent
+// events with their details and Resend.
 func (h *Handler) hookPages(e *echo.Echo, base string, scope hookScopeFunc, m ...echo.MiddlewareFunc) {
 	e.GET(base, h.listHooks(scope), m...)
 	e.GET(base+"/new", h.newHookPage(scope), m...)
@@ -210,6 +214,12 @@ func (h *Handler) hookPages(e *echo.Echo, base string, scope hookScopeFunc, m ..
 	e.PUT(base+"/:hook_id", h.updateHookForm(scope), m...)
 	e.GET(base+"/:hook_id/delete", h.deleteHookPage(scope), m...)
 	e.DELETE(base+"/:hook_id", h.deleteHookForm(scope), m...)
+	e.POST(base+"/:hook_id/test", h.testHookForm(scope), m...)
+	e.GET(base+"/:hook_id/hook_logs", h.listHookLogs(scope), m...)
+	e.GET(base+"/:hook_id/hook_logs/resend_failed", h.resendFailedPage(scope), m...)
+	e.POST(base+"/:hook_id/hook_logs/resend_failed", h.resendFailedForm(scope), m...)
+	e.GET(base+"/:hook_id/hook_logs/:log_id", h.showHookLog(scope), m...)
+	e.POST(base+"/:hook_id/hook_logs/:log_id/retry", h.retryHookLogForm(scope), m...)
 }
 
 // apiHookRoutes registers GitLab's hook endpoints under prefix
@@ -224,6 +234,10 @@ func (h *Handler) apiHookRoutes(api *echo.Group, prefix string, parent hookParen
 	api.DELETE(prefix+"/:hook_id/url_variables/:key", h.apiDeleteHookEntry(parent, urlVariableEntries), m...)
 	api.PUT(prefix+"/:hook_id/custom_headers/:key", h.apiSetHookEntry(parent, customHeaderEntries), m...)
 	api.DELETE(prefix+"/:hook_id/custom_headers/:key", h.apiDeleteHookEntry(parent, customHeaderEntries), m...)
+	// Recent events, Resend and Test (SPEC §5, §6).
+	api.GET(prefix+"/:hook_id/events", h.apiListHookEvents(parent), m...)
+	api.POST(prefix+"/:hook_id/events/:hook_log_id/resend", h.apiResendHookEvent(parent), m...)
+	api.POST(prefix+"/:hook_id/test/:trigger", h.apiTestHook(parent), m...)
 }
 
 // namespacePaths rewrites /acme/platform/api/-/hooks to the raw path

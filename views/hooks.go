@@ -20,6 +20,8 @@ type HooksData struct {
 	Base  string
 	Rows  []HookItem
 	Limit int // 0: unlimited
+	// RateLimit, when set, warns that web_hook_calls dropped deliveries.
+	RateLimit *HooksRateLimit
 }
 
 // HookItem is one hook as the list and the edit page show it.

@@ -149,7 +149,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		mailer = tappedMailer{a.mailer, cfg.onMail}
 	}
 	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
-		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine})
+		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine})
 	return a, nil
 }
 
