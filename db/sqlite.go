@@ -12,8 +12,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
-
-	"github.com/hooklab/hooklab/model"
 )
 
 // Everything SQLite-specific lives in this file, so that a PostgreSQL
@@ -62,16 +60,6 @@ func openSQLite(ctx context.Context, path string) (w, r *sqlx.DB, err error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return w, r, nil
-}
-
-// classify turns driver errors a user can cause into model error kinds.
-func classify(err error, conflictMessage string) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
-		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey) {
-		return model.Conflict("%s", conflictMessage)
-	}
-	return err
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure.

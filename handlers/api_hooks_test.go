@@ -38,20 +38,6 @@ func newHookFixture(t *testing.T) *hookFixture {
 	return f
 }
 
-// allowLocal switches on allow_local_requests_from_web_hooks_and_services,
-// so hooks may point at 127.0.0.1 receivers.
-func (f *hookFixture) allowLocal(t *testing.T) {
-	t.Helper()
-	st, err := f.a.store.Settings(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.AllowLocalRequestsFromWebHooksAndServices = true
-	if err := f.a.store.UpdateSettings(context.Background(), st); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func projectHooksPath(p *model.Project, rest ...any) string {
 	s := "/api/v4/projects/" + itoa(p.ID) + "/hooks"
 	for _, r := range rest {

@@ -80,19 +80,6 @@ func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
 	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath, engine: engine}
 }
 
-// startEngine runs the delivery engine until the test ends.
-func (a *testApp) startEngine() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.engine.Run(ctx) }()
-	a.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			a.t.Errorf("engine: %v", err)
-		}
-	})
-}
-
 // serve runs one request through the router.
 func (a *testApp) serve(req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()

@@ -222,9 +222,7 @@ func hookFormFromHook(hk model.Hook) views.HookFormState {
 	if hk.PushEventsBranchFilter != nil {
 		f.Filter = *hk.PushEventsBranchFilter
 	}
-	for _, k := range sortedKeys(hk.URLVariables) {
-		f.Vars = append(f.Vars, k)
-	}
+	f.Vars = append(f.Vars, sortedKeys(hk.URLVariables)...)
 	for _, k := range sortedKeys(hk.CustomHeaders) {
 		f.Headers = append(f.Headers, views.HookHeaderRow{Key: k, HasValue: true})
 	}
