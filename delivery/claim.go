@@ -109,4 +109,3 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, er
 	}
 	return len(claims), nil
 }
-

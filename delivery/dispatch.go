@@ -119,4 +119,3 @@ func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<
 		}
 	}
 }
-

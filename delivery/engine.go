@@ -280,4 +280,3 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	return err
 }
-
