@@ -53,7 +53,7 @@ func main() {
 	flag.StringVar(&o.bin, "hooklab", "bin/hooklab", "the hooklab binary to measure")
 	flag.IntVar(&o.events, "events", 20000, "events to publish in the throughput run")
 	flag.IntVar(&o.hooks, "hooks", 5, "hooks on the project, all pointing at the receiver")
-	flag.IntVar(&o.publishers, "publishers", 16, "concurrent API clients publishing events")
+	flag.IntVar(&o.publishers, "publishers", 64, "concurrent API clients publishing events")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "delivery concurrency: the engine's workers and the raw client's")
 	flag.IntVar(&o.rate, "rate", 500, "events per second in the latency run")
 	flag.IntVar(&o.rateSeconds, "rate-seconds", 20, "length of the latency run in seconds")
