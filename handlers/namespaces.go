@@ -90,27 +90,18 @@ func (h *Handler) createGroup(c echo.Context) error {
 // under parentID (0 for top level). Errors are validation errors on fields.
 func (h *Handler) newGroup(c echo.Context, name, path, description string, parentID int64) (*model.Group, error) {
 	in := model.NamespaceInput{Name: name, Path: path, Description: description, TopLevel: parentID == 0}
-	err := in.Validate()
-	v, _ := model.AsValidation(err)
-	if v == nil {
-		v = &model.ValidationError{}
-	}
-	g := &model.Group{Name: in.Name, Path: in.Path, Description: in.Description}
+	g := &model.Group{}
+	var parent *model.Group
 	if parentID != 0 {
-		parent, level, err := h.groupAccess(c, strconv.FormatInt(parentID, 10))
-		switch {
-		case isNotFound(err):
-			v.Add("parent_id", "is not a group you can see")
-		case err != nil:
-			return nil, err
-		case level < createLevel:
-			v.Add("parent_id", "You don't have permission to create a subgroup in this group.")
-		default:
-			g.ParentID = &parent.ID
-		}
+		parent = &model.Group{ID: parentID}
 	}
-	if !v.Empty() {
-		return nil, v
+	parent, err := h.checkNamespace(c, &in, parent, "parent_id", "create a subgroup in this group", false)
+	if err != nil {
+		return nil, err
+	}
+	g.Name, g.Path, g.Description = in.Name, in.Path, in.Description
+	if parent != nil {
+		g.ParentID = &parent.ID
 	}
 	if err := h.store.CreateGroup(h.ctx(c), g, user(c).ID); err != nil {
 		return nil, err
@@ -202,33 +193,46 @@ func (h *Handler) createProject(c echo.Context) error {
 	return web.Redirect(c, views.ProjectURL(p))
 }
 
-// newProject validates and stores a project in group groupID.
-func (h *Handler) newProject(c echo.Context, name, path, description string, groupID int64) (*model.Project, error) {
-	in := model.NamespaceInput{Name: name, Path: path, Description: description}
-	err := in.Validate()
-	v, _ := model.AsValidation(err)
+// checkNamespace validates a new group's or project's fields and that the
+// user may create it in parent (nil: top level, refused when required).
+// Problems come back as one validation error, parent's on field; the
+// parent returned is the one loaded from the store.
+func (h *Handler) checkNamespace(c echo.Context, in *model.NamespaceInput, parent *model.Group, field, action string, required bool) (*model.Group, error) {
+	v, _ := model.AsValidation(in.Validate())
 	if v == nil {
 		v = &model.ValidationError{}
 	}
-	p := &model.Project{Name: in.Name, Path: in.Path, Description: in.Description}
-	if groupID == 0 {
-		v.Add("namespace_id", "can't be blank: projects live in a group")
-	} else {
-		g, level, err := h.groupAccess(c, strconv.FormatInt(groupID, 10))
+	switch {
+	case parent == nil && required:
+		v.Add(field, "can't be blank: projects live in a group")
+	case parent != nil:
+		g, level, err := h.groupAccess(c, strconv.FormatInt(parent.ID, 10))
 		switch {
 		case isNotFound(err):
-			v.Add("namespace_id", "is not a group you can see")
+			v.Add(field, "is not a group you can see")
 		case err != nil:
 			return nil, err
 		case level < createLevel:
-			v.Add("namespace_id", "You don't have permission to create projects in this group.")
+			v.Add(field, "You don't have permission to "+action+".")
 		default:
-			p.GroupID = g.ID
+			parent = g
 		}
 	}
-	if !v.Empty() {
-		return nil, v
+	return parent, v.Err()
+}
+
+// newProject validates and stores a project in group groupID.
+func (h *Handler) newProject(c echo.Context, name, path, description string, groupID int64) (*model.Project, error) {
+	in := model.NamespaceInput{Name: name, Path: path, Description: description}
+	var group *model.Group
+	if groupID != 0 {
+		group = &model.Group{ID: groupID}
 	}
+	group, err := h.checkNamespace(c, &in, group, "namespace_id", "create projects in this group", true)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.Project{Name: in.Name, Path: in.Path, Description: in.Description, GroupID: group.ID}
 	if err := h.store.CreateProject(h.ctx(c), p, user(c).ID); err != nil {
 		return nil, err
 	}
