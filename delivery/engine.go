@@ -147,7 +147,7 @@ func (e *Engine) Notify() {
 
 // heldRounds is how many times over a hook's concurrency cap the engine
 // holds deliveries for it: the last of them waits that many timeouts.
-const heldRounds = 4
+const heldRounds = 8
 
 // lease is how long a delivery held by the engine stays its own: long
 // enough to wait its turn behind heldRounds rounds of timeouts, and send.
