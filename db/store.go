@@ -31,6 +31,8 @@ type Store struct {
 	settingsMu    sync.Mutex
 	settingsCache *model.Settings
 	settingsAt    time.Time
+
+	auth authCache
 }
 
 // Options configure Open.

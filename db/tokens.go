@@ -41,6 +41,7 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]model.PersonalAcces
 
 // RevokeToken revokes one of a user's tokens.
 func (s *Store) RevokeToken(ctx context.Context, userID, id int64) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errTokenNotFound, `UPDATE personal_access_tokens SET revoked = TRUE WHERE user_id = ? AND id = ?`, userID, id)
 }
 
@@ -52,6 +53,7 @@ func (s *Store) TouchToken(ctx context.Context, t *model.PersonalAccessToken) er
 		return nil
 	}
 	t.LastUsedAt = &now
+	defer s.forgetAuth() // cached copies hold the old time
 	return s.exec(ctx, nil, `UPDATE personal_access_tokens SET last_used_at = ? WHERE id = ?`, now, t.ID)
 }
 
@@ -87,5 +89,6 @@ func RandomToken(n int) string {
 
 // SetTokenExpiry changes a token's expiry (admin tooling and tests).
 func (s *Store) SetTokenExpiry(ctx context.Context, id int64, at *time.Time) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errTokenNotFound, `UPDATE personal_access_tokens SET expires_at = ? WHERE id = ?`, at, id)
 }

@@ -126,21 +126,25 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // UpdateUserProfile changes a user's display name.
 func (s *Store) UpdateUserProfile(ctx context.Context, id int64, name string) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET name = ?, updated_at = ? WHERE id = ?`, name, s.Now(), id)
 }
 
 // SetUserPassword stores a new password hash.
 func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.Now(), id)
 }
 
 // SetUserAdmin grants or removes administrator rights.
 func (s *Store) SetUserAdmin(ctx context.Context, id int64, admin bool) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET admin = ?, updated_at = ? WHERE id = ?`, admin, s.Now(), id)
 }
 
 // SetUserState blocks or unblocks a user.
 func (s *Store) SetUserState(ctx context.Context, id int64, state string) error {
+	defer s.forgetAuth()
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET state = ?, updated_at = ? WHERE id = ?`, state, s.Now(), id)
 }
 

@@ -103,7 +103,7 @@ func (a Authenticator) SessionUser(ctx context.Context, id int64, version string
 
 // TokenUser implements web.Authenticator with GitLab's answers for bad tokens.
 func (a Authenticator) TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error) {
-	t, err := a.Store.TokenByRaw(ctx, raw)
+	t, u, err := a.Store.TokenWithUser(ctx, raw)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, nil, &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
 	}
@@ -119,10 +119,6 @@ func (a Authenticator) TokenUser(ctx context.Context, raw string) (*model.User, 
 		return nil, nil, &web.TokenError{Description: "Token has been revoked."}
 	case t.Expired(now):
 		return nil, nil, &web.TokenError{Description: "Token has expired."}
-	}
-	u, err := a.Store.User(ctx, t.UserID)
-	if err != nil {
-		return nil, nil, &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
 	}
 	if !u.Active() {
 		return nil, nil, model.Forbidden("403 Forbidden - Your account has been blocked.")
