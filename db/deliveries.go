@@ -118,8 +118,7 @@ type DeliveryEvent struct {
 	ProjectID     *int64 `db:"project_id"`
 	RootGroupID   *int64 `db:"root_group_id"`
 	Scope         string `db:"trigger_scope"`
-	Payload       []byte `db:"payload"`
-	LoggedPayload []byte `db:"logged_payload"`
+	Payload       Blob   `db:"payload"`
 }
 
 // DeliveryEvents loads events by ID.
@@ -128,7 +127,7 @@ func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (map[int64]*Del
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload, logged_payload FROM events WHERE id IN (?)`, ids)
+	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload FROM events WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -15,11 +15,11 @@ import (
 )
 
 // PublishEvent is one event of a publication, already prepared for
-// sending: Payload is what receivers get, LoggedPayload what logs show.
+// sending: Payload is what receivers get (logs show it with e-mail values
+// redacted).
 type PublishEvent struct {
-	Event         *model.Event
-	Payload       []byte
-	LoggedPayload []byte
+	Event   *model.Event
+	Payload []byte
 	// FireHooks is false when the push limit keeps this event's hooks
 	// from firing (SPEC §4.1); the event is still recorded as a sample.
 	FireHooks bool
@@ -165,8 +165,8 @@ func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
 	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}, projectGroups: map[int64]int64{}}
 	var err error
 	if f.insEvent, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
-		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, logged_payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)); err != nil {
+		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)); err != nil {
 		return nil, err
 	}
 	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
@@ -267,7 +267,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		ev := &pub.Events[i]
 		scope := ev.Event.Trigger.Scope
 		res, err := f.insEvent.ExecContext(ctx, pub.UUID, projectID, evGroupID, root, ev.Event.Kind, scope,
-			ev.Payload, ev.LoggedPayload, now)
+			PackBlob(ev.Payload), now)
 		if err != nil {
 			return nil, fmt.Errorf("insert event: %w", err)
 		}
@@ -373,7 +373,7 @@ func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope strin
 	if len(projectIDs) == 0 {
 		return nil, notFound
 	}
-	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload, e.logged_payload
+	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
 		FROM sample_events s JOIN events e ON e.id = s.event_id
 		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
 	if err != nil {

@@ -18,7 +18,8 @@ type hookLogRow struct {
 	URL                  string    `db:"url"`
 	URLHash              string    `db:"url_hash"`
 	RequestHeaders       string    `db:"request_headers"`
-	RequestData          []byte    `db:"request_data"`
+	RequestData          Blob      `db:"request_data"`
+	EventPayload         Blob      `db:"event_payload"`
 	ResponseStatus       string    `db:"response_status"`
 	ResponseHeaders      string    `db:"response_headers"`
 	ResponseBody         []byte    `db:"response_body"`
@@ -28,17 +29,27 @@ type hookLogRow struct {
 	CreatedAt            time.Time `db:"created_at"`
 }
 
+// model is the row as shown. A row without its own request data refers to
+// its event, whose payload is shown with e-mail values redacted, as it was
+// logged when sent.
 func (r *hookLogRow) model() model.HookLog {
+	data := []byte(r.RequestData)
+	if data == nil && r.EventPayload != nil {
+		if logged, err := model.RedactEmailsJSON(r.EventPayload); err == nil {
+			data = logged
+		}
+	}
 	return model.HookLog{ID: r.ID, HookID: r.HookID, EventID: r.EventID, Trigger: r.Trigger, URL: r.URL, URLHash: r.URLHash,
-		RequestHeaders: model.ParseHeaders(r.RequestHeaders), RequestData: r.RequestData, ResponseStatus: r.ResponseStatus,
+		RequestHeaders: model.ParseHeaders(r.RequestHeaders), RequestData: data, ResponseStatus: r.ResponseStatus,
 		ResponseHeaders: model.ParseHeaders(r.ResponseHeaders), ResponseBody: r.ResponseBody, ExecutionDuration: r.ExecutionDuration,
 		InternalErrorMessage: r.InternalErrorMessage, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt}
 }
 
-// hookLogSelect reads a log row with the event's logged payload standing in
-// for request_data when the body was sent unchanged.
+// hookLogSelect reads a log row with the event's payload, which stands in
+// for request_data when the body was sent unchanged (see model).
 const hookLogSelect = `SELECT l.id, l.hook_id, l.event_id, l.trigger_scope, l.url, l.url_hash, l.request_headers,
-	COALESCE(l.request_data, e.logged_payload) AS request_data, l.response_status, l.response_headers, l.response_body,
+	l.request_data, CASE WHEN l.request_data IS NULL THEN e.payload END AS event_payload,
+	l.response_status, l.response_headers, l.response_body,
 	l.execution_duration, l.internal_error_message, l.idempotency_key, l.created_at
 	FROM hook_logs l LEFT JOIN events e ON e.id = l.event_id`
 
@@ -59,10 +70,10 @@ func (s *Store) HookLog(ctx context.Context, hookID, id int64) (*model.HookLog, 
 // log shows a copy with e-mail addresses redacted), else the row's own
 // request_data (a rendered template, or a resent body).
 func (s *Store) HookLogSentBody(ctx context.Context, hookID, id int64) ([]byte, error) {
-	var body []byte
+	var body Blob
 	err := s.get(ctx, &body, errHookLogNotFound, `SELECT COALESCE(l.request_data, e.payload) FROM hook_logs l
 		LEFT JOIN events e ON e.id = l.event_id WHERE l.hook_id = ? AND l.id = ?`, hookID, id)
-	return body, err
+	return []byte(body), err
 }
 
 // HookLogFilter narrows a hook's recent events.

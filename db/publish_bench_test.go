@@ -33,7 +33,7 @@ func BenchmarkPublishBatch(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j := range pubs {
-			pubs[j] = db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: body, LoggedPayload: body, FireHooks: true}}}
+			pubs[j] = db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: body, FireHooks: true}}}
 		}
 		if _, _, _, err := s.PublishBatch(context.Background(), pubs, db.PublishOptions{}); err != nil {
 			b.Fatal(err)

@@ -79,7 +79,7 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (int, er
 	// One prepared payload per event, shared by all its hooks.
 	payloads := make(map[int64]*Payload, len(events))
 	for id, ev := range events {
-		payloads[id] = NewStoredPayload(ev.Payload, ev.LoggedPayload)
+		payloads[id] = NewStoredPayload(ev.Payload, nil)
 	}
 	batch := make([]Job, 0, len(claims))
 	for _, c := range claims {

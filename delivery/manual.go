@@ -27,11 +27,9 @@ func (e *Engine) TestHook(ctx context.Context, hook *model.Hook, trigger model.T
 	if err != nil {
 		return nil, err
 	}
-	logged := sample.LoggedPayload
-	if logged == nil {
-		if logged, err = model.RedactEmailsJSON(sample.Payload); err != nil {
-			return nil, model.BadRequest("the sample payload is not valid JSON")
-		}
+	logged, err := model.RedactEmailsJSON(sample.Payload)
+	if err != nil {
+		return nil, model.BadRequest("the sample payload is not valid JSON")
 	}
 	var eventID *int64
 	if sample.ID != 0 {

@@ -52,7 +52,7 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		if err != nil {
 			return db.PublishResult{}, fmt.Errorf("redact event: %w", err)
 		}
-		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, LoggedPayload: logged, FireHooks: fire[i]})
+		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, FireHooks: fire[i]})
 		r.payloads[i] = NewStoredPayload(body, logged)
 	}
 
@@ -150,7 +150,7 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 		o := eventOwner[d.EventID]
 		ev := o.r.pub.Events[o.i]
 		de := &db.DeliveryEvent{ID: d.EventID, UUID: o.uuid, Scope: ev.Event.Trigger.Scope,
-			Payload: ev.Payload, LoggedPayload: ev.LoggedPayload, RootGroupID: ev.RootGroupID}
+			Payload: ev.Payload, RootGroupID: ev.RootGroupID}
 		if o.r.pub.ProjectID != 0 {
 			pid := o.r.pub.ProjectID
 			de.ProjectID = &pid

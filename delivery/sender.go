@@ -194,8 +194,9 @@ func NewVerbatimPayload(body []byte) (*Payload, error) {
 
 // NewStoredPayload prepares a published event as the store keeps it: body
 // is POSTed as is to hooks without a custom template (image URLs were made
-// absolute when it was published) and logBody is its redacted form. The
-// body is decoded only if a hook's template needs it.
+// absolute when it was published) and logBody is its redacted form, nil to
+// redact it on first use. The body is decoded only if a hook's template
+// needs it.
 func NewStoredPayload(body, logBody []byte) *Payload {
 	return &Payload{stored: true, body: body, logBody: logBody}
 }
@@ -214,6 +215,9 @@ func (p *Payload) object() (*model.JSONObject, error) {
 func (p *Payload) prepare() {
 	p.once.Do(func() {
 		if p.stored {
+			if p.logBody == nil && len(p.body) <= MaxRequestBody {
+				p.logBody, p.err = model.RedactEmailsJSON(p.body)
+			}
 			return
 		}
 		if !p.verbatim {

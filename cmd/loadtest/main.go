@@ -564,11 +564,7 @@ func publishBacklog(dir string, projectID int64, n int) error {
 			if err != nil {
 				return err
 			}
-			logged, err := model.RedactEmailsJSON(body)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, db.Publication{ProjectID: projectID, Events: []db.PublishEvent{{Event: ev, Payload: body, LoggedPayload: logged, FireHooks: true}}})
+			batch = append(batch, db.Publication{ProjectID: projectID, Events: []db.PublishEvent{{Event: ev, Payload: body, FireHooks: true}}})
 		}
 		if _, _, _, err := store.PublishBatch(context.Background(), batch, db.PublishOptions{}); err != nil {
 			return err
