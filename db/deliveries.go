@@ -113,12 +113,12 @@ func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
 
 // DeliveryEvent is what sending needs of an event.
 type DeliveryEvent struct {
-	ID            int64  `db:"id"`
-	UUID          string `db:"uuid"`
-	ProjectID     *int64 `db:"project_id"`
-	RootGroupID   *int64 `db:"root_group_id"`
-	Scope         string `db:"trigger_scope"`
-	Payload       Blob   `db:"payload"`
+	ID          int64  `db:"id"`
+	UUID        string `db:"uuid"`
+	ProjectID   *int64 `db:"project_id"`
+	RootGroupID *int64 `db:"root_group_id"`
+	Scope       string `db:"trigger_scope"`
+	Payload     Blob   `db:"payload"`
 }
 
 // DeliveryEvents loads events by ID.
