@@ -124,12 +124,24 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			return err
 		}
 		defer p.close()
+		// The batch's deliveries and samples are written together at the
+		// end: a statement per publication cost more than its rows.
+		var targets []target
 		for i := range pubs {
 			pub := &pubs[i]
 			if pub.UUID == "" {
 				pub.UUID = uuid.NewString()
 			}
 			results[i].UUID = pub.UUID
+			if pub.Recursive && len(targets) > 0 {
+				// Recursion detection reads the outbox: write what this
+				// batch has so far first.
+				out, err := insertDeliveries(ctx, tx, targets, now)
+				if err != nil {
+					return err
+				}
+				created, targets = append(created, out...), targets[:0]
+			}
 			out, err := p.publish(ctx, tx, pub, st, now, opt)
 			if err != nil {
 				var me *model.Error
@@ -140,9 +152,14 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 				return err
 			}
 			results[i].Deliveries = len(out)
-			created = append(created, out...)
+			targets = append(targets, out...)
 		}
-		return nil
+		out, err := insertDeliveries(ctx, tx, targets, now)
+		if err != nil {
+			return err
+		}
+		created = append(created, out...)
+		return p.keepSamples(ctx, tx, now)
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -151,38 +168,66 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 }
 
 // deliveryInsertChunk is how many deliveries one INSERT writes.
-const deliveryInsertChunk = 200
+const deliveryInsertChunk = 500
 
 // fanout holds a batch's prepared statements and what it already read.
 type fanout struct {
-	insEvent, upsertSample *sqlx.Stmt
-	chains                 map[int64][]int64 // group → self and ancestors, self first
-	projectGroups          map[int64]int64
-	hooks                  map[int64][]fanoutHook
+	insEvent      *sqlx.Stmt
+	chains        map[int64][]int64 // group → self and ancestors, self first
+	projectGroups map[int64]int64
+	hooks         map[int64][]fanoutHook
+	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
+}
+
+type sampleKey struct {
+	project int64
+	scope   string
+}
+
+// target is a delivery to create: an event to a hook, due at due.
+type target struct {
+	event, hook int64
+	due         time.Time
+	leased      bool
 }
 
 func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
-	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}, projectGroups: map[int64]int64{}}
+	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}, projectGroups: map[int64]int64{},
+		samples: map[sampleKey]int64{}}
 	var err error
 	if f.insEvent, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
 		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)); err != nil {
 		return nil, err
 	}
-	if f.upsertSample, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`)); err != nil {
-		f.close()
-		return nil, err
-	}
 	return f, nil
 }
 
 func (f *fanout) close() {
-	for _, st := range []*sqlx.Stmt{f.insEvent, f.upsertSample} {
-		if st != nil {
-			st.Close()
-		}
+	if f.insEvent != nil {
+		f.insEvent.Close()
 	}
+}
+
+// keepSamples records the batch's newest event of each kind per project
+// as the sample Test uses.
+func (f *fanout) keepSamples(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+	if len(f.samples) == 0 {
+		return nil
+	}
+	values := make([]string, 0, len(f.samples))
+	args := make([]any, 0, 4*len(f.samples))
+	for k, eventID := range f.samples {
+		values = append(values, "(?, ?, ?, ?)")
+		args = append(args, k.project, k.scope, eventID, now)
+	}
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
+		VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
+	if err != nil {
+		return fmt.Errorf("keep sample events: %w", err)
+	}
+	return nil
 }
 
 // chain returns a group's ID and its ancestors' IDs, the group first.
@@ -228,7 +273,9 @@ func (f *fanout) candidates(ctx context.Context, tx *sqlx.Tx, projectID int64, c
 	return hooks, nil
 }
 
-func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st model.Settings, now time.Time, opt PublishOptions) ([]NewDelivery, error) {
+// publish stores a publication's events and returns the deliveries to
+// create for them.
+func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st model.Settings, now time.Time, opt PublishOptions) ([]target, error) {
 	groupID := pub.GroupID
 	if pub.ProjectID != 0 {
 		var ok bool
@@ -261,7 +308,6 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 	} else {
 		evGroupID = &groupID
 	}
-	type target struct{ event, hook int64 }
 	var targets []target
 	for i := range pub.Events {
 		ev := &pub.Events[i]
@@ -277,9 +323,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		}
 		ev.EventID, ev.RootGroupID = eventID, &root
 		if projectID != nil {
-			if _, err := f.upsertSample.ExecContext(ctx, *projectID, scope, eventID, now); err != nil {
-				return nil, fmt.Errorf("keep sample event: %w", err)
-			}
+			f.samples[sampleKey{*projectID, scope}] = eventID
 		}
 		if !ev.FireHooks {
 			continue
@@ -297,7 +341,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 				blocked[h.ID] = true
 				budget--
 			}
-			targets = append(targets, target{eventID, h.ID})
+			targets = append(targets, target{event: eventID, hook: h.ID, due: now})
 		}
 	}
 	leased := false
@@ -308,20 +352,25 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		}
 		leased = opt.Admit(ids)
 	}
-	due := now
 	if leased {
-		due = opt.LeaseUntil
+		for i := range targets {
+			targets[i].due, targets[i].leased = opt.LeaseUntil, true
+		}
 	}
+	return targets, nil
+}
+
+// insertDeliveries creates the outbox rows, many per statement.
+func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now time.Time) ([]NewDelivery, error) {
 	out := make([]NewDelivery, 0, len(targets))
 	for start := 0; start < len(targets); start += deliveryInsertChunk {
 		chunk := targets[start:min(start+deliveryInsertChunk, len(targets))]
 		args := make([]any, 0, 5*len(chunk))
 		values := make([]string, 0, len(chunk))
-		keys := make(map[target]string, len(chunk))
-		for _, t := range chunk {
-			key := uuid.NewString()
-			keys[t] = key
-			args = append(args, t.event, t.hook, key, due, now)
+		keys := make([]string, len(chunk))
+		for i, t := range chunk {
+			keys[i] = uuid.NewString()
+			args = append(args, t.event, t.hook, keys[i], t.due, now)
 			values = append(values, "(?, ?, ?, ?, ?)")
 		}
 		// One statement per chunk, so the outbox is written as fast as
@@ -338,7 +387,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 			return nil, err
 		}
 		for i, t := range chunk {
-			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[t], Leased: leased})
+			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.leased})
 		}
 	}
 	return out, nil
