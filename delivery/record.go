@@ -36,9 +36,9 @@ func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
 }
 
 // LogRow turns an attempt into its log row. The request body is kept only
-// when it differs from the event's logged payload (a custom template, an
-// error); otherwise the row refers to the event's copy, stored once for
-// all the hooks it went to.
+// when it differs from the event's payload as logged (a custom template,
+// an error); otherwise the row refers to the event's payload, stored once
+// for all the hooks it went to and redacted when the row is read.
 func LogRow(hookID int64, eventID *int64, idempotencyKey string, a Attempt, p *Payload) *model.HookLog {
 	l := &model.HookLog{
 		HookID: hookID, EventID: eventID, Trigger: a.Trigger, URL: a.URL, URLHash: a.URLHash,

@@ -31,8 +31,9 @@ type HookLog struct {
 	// when the hook's current hash differs.
 	URLHash        string
 	RequestHeaders []Header
-	// RequestData is the body sent, with e-mail values redacted; nil means
-	// the event's logged payload was sent unchanged.
+	// RequestData is the body sent, with e-mail values redacted. Stored nil
+	// means the event's payload was sent unchanged; reading the row fills
+	// in its redacted form.
 	RequestData []byte
 	// ResponseStatus is the status code, or InternalErrorStatus.
 	ResponseStatus       string
