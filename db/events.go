@@ -212,22 +212,31 @@ func (f *fanout) close() {
 // keepSamples records the batch's newest event of each kind per project
 // as the sample Test uses.
 func (f *fanout) keepSamples(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
-	if len(f.samples) == 0 {
+	var values []string
+	var args []any
+	flush := func() error {
+		if len(values) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
+			VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
+		if err != nil {
+			return fmt.Errorf("keep sample events: %w", err)
+		}
+		values, args = values[:0], args[:0]
 		return nil
 	}
-	values := make([]string, 0, len(f.samples))
-	args := make([]any, 0, 4*len(f.samples))
 	for k, eventID := range f.samples {
 		values = append(values, "(?, ?, ?, ?)")
 		args = append(args, k.project, k.scope, eventID, now)
+		if len(values) == deliveryInsertChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
-		VALUES `+strings.Join(values, ", ")+`
-		ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
-	if err != nil {
-		return fmt.Errorf("keep sample events: %w", err)
-	}
-	return nil
+	return flush()
 }
 
 // chain returns a group's ID and its ancestors' IDs, the group first.
