@@ -19,6 +19,9 @@ const authTTL = time.Second
 type authCache struct {
 	mu      sync.Mutex
 	entries map[string]authEntry // by token digest
+	// gen counts invalidations: a lookup that read the database before
+	// one must not store what it read after it.
+	gen uint64
 }
 
 type authEntry struct {
@@ -37,6 +40,7 @@ func (s *Store) TokenWithUser(ctx context.Context, raw string) (*model.PersonalA
 	digest := Digest(raw)
 	s.auth.mu.Lock()
 	e, ok := s.auth.entries[digest]
+	gen := s.auth.gen
 	s.auth.mu.Unlock()
 	if ok && time.Since(e.at) < authTTL {
 		return &e.token, &e.user, nil
@@ -50,10 +54,12 @@ func (s *Store) TokenWithUser(ctx context.Context, raw string) (*model.PersonalA
 		return nil, nil, err
 	}
 	s.auth.mu.Lock()
-	if s.auth.entries == nil || len(s.auth.entries) >= authCacheMax {
-		s.auth.entries = map[string]authEntry{}
+	if s.auth.gen == gen {
+		if s.auth.entries == nil || len(s.auth.entries) >= authCacheMax {
+			s.auth.entries = map[string]authEntry{}
+		}
+		s.auth.entries[digest] = authEntry{token: *t, user: *u, at: time.Now()}
 	}
-	s.auth.entries[digest] = authEntry{token: *t, user: *u, at: time.Now()}
 	s.auth.mu.Unlock()
 	return t, u, nil
 }
@@ -62,5 +68,6 @@ func (s *Store) TokenWithUser(ctx context.Context, raw string) (*model.PersonalA
 func (s *Store) forgetAuth() {
 	s.auth.mu.Lock()
 	s.auth.entries = nil
+	s.auth.gen++
 	s.auth.mu.Unlock()
 }
