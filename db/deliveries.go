@@ -25,10 +25,11 @@ type Claim struct {
 // backlog cannot fill the caller's queue). A claimed row is not due again
 // before the lease ends, so two workers never send it at once; if the
 // worker dies before recording the outcome, it falls due again and is
-// resent with the same idempotency key.
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) ([]Claim, error) {
+// resent with the same idempotency key. more reports that deliveries were
+// due beyond what was taken (the limit or a hook's room cut the claim short).
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) (claims []Claim, more bool, err error) {
 	var out []Claim
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		// In the write transaction nobody else can claim, so what is read
 		// here is what the UPDATE takes (and RETURNING, which costs more
 		// than the update, is not needed).
@@ -39,13 +40,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 		}
 		taken := map[int64]int{}
 		ids := make([]int64, 0, limit)
-		for rows.Next() && len(ids) < limit {
+		for rows.Next() {
+			if len(ids) == limit {
+				more = true
+				break
+			}
 			var id, hookID int64
 			if err := rows.Scan(&id, &hookID); err != nil {
 				rows.Close()
 				return err
 			}
 			if room != nil && taken[hookID] >= room(hookID) {
+				more = true
 				continue
 			}
 			taken[hookID]++
@@ -72,9 +78,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
+		return nil, false, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return out, nil
+	return out, more, nil
 }
 
 // ReleaseDeliveries makes leased deliveries due again at once (graceful

@@ -213,12 +213,12 @@ func TestEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
 	e.publish(e.push("refs/heads/main"))
 	ctx := context.Background()
 	now := e.clock.Now()
-	claims, err := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil)
+	claims, _, err := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil)
 	if err != nil || len(claims) != 1 {
 		t.Fatalf("claim: %v %v", claims, err)
 	}
 	// A second claimer gets nothing while the lease holds.
-	if again, _ := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil); len(again) != 0 {
+	if again, _, _ := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil); len(again) != 0 {
 		t.Fatalf("a leased delivery was claimed twice: %v", again)
 	}
 	e.start()
@@ -411,7 +411,7 @@ func TestEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
 		t.Fatalf("after shutdown: %d logs and %d pending, want the in-flight one recorded and the other pending", len(logs), pending)
 	}
 	// Handed back, not leased: the next start sends it at once.
-	claims, _ := e.store.ClaimDeliveries(context.Background(), e.clock.Now(), e.clock.Now().Add(time.Minute), 10, nil)
+	claims, _, _ := e.store.ClaimDeliveries(context.Background(), e.clock.Now(), e.clock.Now().Add(time.Minute), 10, nil)
 	if len(claims) != 1 {
 		t.Fatalf("the unstarted delivery was not handed back: %v", claims)
 	}
@@ -439,4 +439,25 @@ func TestPruneDeletesOldLogsAndEvents(t *testing.T) {
 	if _, err := e.store.SampleEvent(ctx, []int64{e.project.ID}, "push_hooks"); err != nil {
 		t.Fatalf("sample event: %v", err)
 	}
+}
+
+// Deliveries beyond what the engine holds in memory wait in the outbox and
+// are claimed as sends finish and make room, without waiting for the poll.
+func TestEngineOverflowIsClaimedAsRoomFrees(t *testing.T) {
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.Poll = 2, 1, time.Hour })
+	release := make(chan struct{})
+	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-release })
+	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
+	e.start()
+	const n = 3 * heldRounds // more than the heldRounds × PerHook held for the hook
+	for i := 0; i < n; i++ {
+		e.publish(e.push("refs/heads/main"))
+	}
+	pending, err := e.store.PendingDeliveries(context.Background())
+	if err != nil || pending != n {
+		t.Fatalf("pending deliveries: %d %v, want %d", pending, err, n)
+	}
+	close(release)
+	e.logs(h.ID, n)
+	e.idle()
 }

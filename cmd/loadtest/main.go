@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ type options struct {
 	rateSeconds int
 	pprof       string
 	backlog     int
+	cpuprofile  string
 }
 
 func main() {
@@ -59,6 +61,7 @@ func main() {
 	flag.IntVar(&o.rateSeconds, "rate-seconds", 20, "length of the latency run in seconds")
 	flag.StringVar(&o.pprof, "pprof", "", "serve the server's profiler on this address while measuring")
 	flag.IntVar(&o.backlog, "backlog", 20000, "events stored straight into the outbox for the engine-alone run (0: skip)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the load generator's own CPU profile of the throughput run to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -157,6 +160,10 @@ func run(o options) error {
 	// 1. Throughput with every log row persisted.
 	want := int64(o.events * o.hooks)
 	srvCPU0, selfCPU0 := cpuTime(srv.Process.Pid), selfCPU()
+	stopProfile, err := startCPUProfile(o.cpuprofile)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := publishAll(api, projectID, o.events, o.publishers, 0); err != nil {
 		return err
@@ -169,6 +176,7 @@ func run(o options) error {
 		return fmt.Errorf("waiting for %d log rows: %w", want, err)
 	}
 	elapsed := time.Since(start)
+	stopProfile()
 	engineRate := float64(want) / elapsed.Seconds()
 	fmt.Printf("published %d events in %s (%.0f events/s)\n", o.events, publishDone.Round(time.Millisecond), float64(o.events)/publishDone.Seconds())
 	fmt.Printf("end-to-end deliveries/s, every log row persisted: %.0f (%d in %s)\n", engineRate, want, elapsed.Round(time.Millisecond))
@@ -253,6 +261,23 @@ func run(o options) error {
 	fmt.Printf("peak RSS of hooklab serve: %.1f MiB (target ≤ 256 MiB)\n", float64(rss)/(1<<20))
 	fmt.Printf("database: %.1f MiB for %d log rows = %.0f bytes per log row\n", float64(size)/(1<<20), logs, float64(size)/float64(logs))
 	return nil
+}
+
+// startCPUProfile profiles this process (publishers and receiver) into
+// path until the returned function is called; an empty path does nothing.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func pct(l []time.Duration, p int) time.Duration {
