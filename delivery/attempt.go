@@ -52,8 +52,12 @@ type Attempt struct {
 	RequestHeaders map[string]string
 	// RequestData is the JSON body sent, with e-mail-looking values
 	// [REDACTED]. It is {} when a template failed to render and
-	// {"oversize":true} for a body over MaxRequestBody, as in GitLab.
+	// {"oversize":true} for a body over MaxRequestBody, as in GitLab. It is
+	// nil when the body was a stored event's payload sent as is and no
+	// redacted form was prepared: LogRow derives it.
 	RequestData []byte
+	// sentStored says the body was a stored event's payload as is.
+	sentStored bool
 	// StatusCode is the receiver's HTTP status, 0 when there was no
 	// response (an internal error).
 	StatusCode int

@@ -1,9 +1,7 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hooklab/hooklab/db"
@@ -20,8 +18,7 @@ type pubReq struct {
 }
 
 // PublishEvents prepares events for sending once — image URLs made
-// absolute, the logged copy with e-mail values redacted, the push limit
-// applied — and stores them with their deliveries. It returns only after
+// absolute, the push limit applied — and stores them with their deliveries. It returns only after
 // the outbox is on disk. Concurrent calls are committed in one transaction
 // (group commit): the first caller writes for everyone waiting.
 //
@@ -48,12 +45,8 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		if err != nil {
 			return db.PublishResult{}, err
 		}
-		logged, err := model.RedactEmailsJSON(body)
-		if err != nil {
-			return db.PublishResult{}, fmt.Errorf("redact event: %w", err)
-		}
 		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, FireHooks: fire[i]})
-		r.payloads[i] = NewStoredPayload(body, logged)
+		r.payloads[i] = NewStoredPayload(body, nil)
 	}
 
 	e.pubMu.Lock()
@@ -83,13 +76,10 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 
 // eventBody is what receivers get: the payload with image URLs made
 // absolute, re-encoded only when that changed it, else as it arrived
-// (compacted).
+// (compacted when it was parsed).
 func eventBody(ev *model.Event, externalURL string) ([]byte, error) {
 	if !model.RewriteImageURLs(ev.Payload, externalURL) && ev.Raw != nil {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, ev.Raw); err == nil {
-			return buf.Bytes(), nil
-		}
+		return ev.Raw, nil
 	}
 	body, err := model.EncodeJSON(ev.Payload)
 	if err != nil {

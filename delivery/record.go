@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"sort"
 	"sync"
@@ -36,9 +35,9 @@ func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
 }
 
 // LogRow turns an attempt into its log row. The request body is kept only
-// when it differs from the event's payload as logged (a custom template,
-// an error); otherwise the row refers to the event's payload, stored once
-// for all the hooks it went to and redacted when the row is read.
+// when it differs from the event's payload (a custom template, an error);
+// otherwise the row refers to the event's payload, stored once for all the
+// hooks it went to and redacted when the row is read.
 func LogRow(hookID int64, eventID *int64, idempotencyKey string, a Attempt, p *Payload) *model.HookLog {
 	l := &model.HookLog{
 		HookID: hookID, EventID: eventID, Trigger: a.Trigger, URL: a.URL, URLHash: a.URLHash,
@@ -47,8 +46,13 @@ func LogRow(hookID int64, eventID *int64, idempotencyKey string, a Attempt, p *P
 		ResponseBody: []byte(a.ResponseBody), ExecutionDuration: a.ExecutionDuration.Seconds(),
 		InternalErrorMessage: a.InternalErrorMessage, IdempotencyKey: idempotencyKey,
 	}
-	if eventID != nil && p != nil && p.stored && bytes.Equal(a.RequestData, p.logBody) {
+	switch {
+	case !a.sentStored:
+	case eventID != nil:
 		l.RequestData = nil
+	case l.RequestData == nil && p != nil:
+		// No event row to refer to: keep the redacted body itself.
+		l.RequestData, _ = model.RedactEmailsJSON(p.body)
 	}
 	return l
 }

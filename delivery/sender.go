@@ -194,9 +194,10 @@ func NewVerbatimPayload(body []byte) (*Payload, error) {
 
 // NewStoredPayload prepares a published event as the store keeps it: body
 // is POSTed as is to hooks without a custom template (image URLs were made
-// absolute when it was published) and logBody is its redacted form, nil to
-// redact it on first use. The body is decoded only if a hook's template
-// needs it.
+// absolute when it was published) and logBody is its redacted form, or nil:
+// a log row of such a send refers to the stored event, whose payload is
+// redacted when the row is read, so nothing needs redacting on the way
+// out (see LogRow). The body is decoded only if a hook's template needs it.
 func NewStoredPayload(body, logBody []byte) *Payload {
 	return &Payload{stored: true, body: body, logBody: logBody}
 }
@@ -215,10 +216,7 @@ func (p *Payload) object() (*model.JSONObject, error) {
 func (p *Payload) prepare() {
 	p.once.Do(func() {
 		if p.stored {
-			if p.logBody == nil && len(p.body) <= MaxRequestBody {
-				p.logBody, p.err = model.RedactEmailsJSON(p.body)
-			}
-			return
+			return // logBody as given
 		}
 		if !p.verbatim {
 			if p.body, p.err = model.EncodeJSON(p.obj); p.err != nil {
@@ -233,24 +231,26 @@ func (p *Payload) prepare() {
 }
 
 // render returns the body to send to h and its redacted form for the log.
-func (p *Payload) render(h *model.Hook) (body, logBody []byte, err error) {
+// stored says the body is a stored event's payload as is, whose logBody
+// may be nil (see NewStoredPayload).
+func (p *Payload) render(h *model.Hook) (body, logBody []byte, stored bool, err error) {
 	if p.verbatim || !model.TemplatePresent(h.CustomWebhookTemplate) {
 		p.prepare()
-		return p.body, p.logBody, p.err
+		return p.body, p.logBody, p.stored, p.err
 	}
 	obj, err := p.object()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if len(body) > MaxRequestBody {
-		return body, nil, nil
+		return body, nil, false, nil
 	}
 	logBody, err = model.RedactEmailsJSON(body)
-	return body, logBody, err
+	return body, logBody, false, err
 }
 
 // Request is one delivery attempt to make.
@@ -308,7 +308,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		a.RequestData = []byte("{}")
 		return fail(&attemptError{"no payload to send", ErrRequest})
 	}
-	body, logBody, err := r.Payload.render(h)
+	body, logBody, stored, err := r.Payload.render(h)
 	if err != nil {
 		// A template error sends nothing and logs empty request data.
 		a.RequestData = []byte("{}")
@@ -318,7 +318,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		a.RequestData = []byte(`{"oversize":true}`)
 		return fail(&attemptError{fmt.Sprintf("Request body is too large: %d bytes (the limit is 25 MiB)", len(body)), ErrTooLarge})
 	}
-	a.RequestData = logBody
+	a.RequestData, a.sentStored = logBody, stored
 
 	if urlErr != nil {
 		return fail(&attemptError{urlErr.Error(), urlErr})

@@ -105,42 +105,54 @@ func readEvents(c echo.Context) ([]*model.Event, error) {
 	return ParseEvents(body)
 }
 
-// ParseEvents parses a publish body: one event, or {"events": [...]}.
+// ParseEvents parses a publish body: one event, or {"events": [...]}. The
+// body is decoded once; only a batch is read a second time, for the bytes
+// of each of its events.
 func ParseEvents(body []byte) ([]*model.Event, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, model.BadRequest("The request body is empty: send one GitLab event payload or {\"events\": [...]}")
 	}
-	if !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
-		return nil, model.BadRequest("The request body is not valid JSON: %v", err)
+	top, raw, err := model.ParsePayloadRaw(body)
+	if err != nil {
+		if !json.Valid(body) {
+			var v any
+			err := json.Unmarshal(body, &v)
+			return nil, model.BadRequest("The request body is not valid JSON: %v", err)
+		}
+		return nil, model.BadRequest("The request body must be a JSON object: one GitLab event payload or {\"events\": [...]}")
 	}
+	_, kind := top.Get("object_kind")
+	_, name := top.Get("event_name")
+	if _, ok := top.Get("events"); ok && !kind && !name {
+		return parseBatch(body)
+	}
+	ev, err := model.NewEvent(top)
+	if err != nil {
+		return nil, err
+	}
+	ev.Raw = raw
+	return []*model.Event{ev}, nil
+}
+
+// parseBatch parses {"events": [...]}, each event kept as its own bytes.
+func parseBatch(body []byte) ([]*model.Event, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, model.BadRequest("The request body must be a JSON object: one GitLab event payload or {\"events\": [...]}")
 	}
-	raws := [][]byte{body}
-	_, kind := top["object_kind"]
-	_, name := top["event_name"]
-	if list, ok := top["events"]; ok && !kind && !name {
-		var batch []json.RawMessage
-		if err := json.Unmarshal(list, &batch); err != nil {
-			return nil, model.BadRequest("events must be an array of event payloads")
-		}
-		if len(batch) == 0 {
-			return nil, model.BadRequest("events is empty: send at least one event")
-		}
-		raws = raws[:0]
-		for _, r := range batch {
-			raws = append(raws, r)
-		}
+	var batch []json.RawMessage
+	if err := json.Unmarshal(top["events"], &batch); err != nil {
+		return nil, model.BadRequest("events must be an array of event payloads")
 	}
-	out := make([]*model.Event, 0, len(raws))
-	for i, r := range raws {
+	if len(batch) == 0 {
+		return nil, model.BadRequest("events is empty: send at least one event")
+	}
+	out := make([]*model.Event, 0, len(batch))
+	for i, r := range batch {
 		ev, err := model.ParseEvent(r)
 		if err != nil {
-			if len(raws) > 1 {
+			if len(batch) > 1 {
 				return nil, model.BadRequest("events[%d]: %s", i, err.Error())
 			}
 			return nil, err

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -86,27 +87,44 @@ type Event struct {
 	Trigger Trigger
 	// Payload is the decoded body, key order kept.
 	Payload *JSONObject
-	// Raw is the body as it arrived, when parsed from bytes.
+	// Raw is the body as it arrived, compacted (whitespace between tokens
+	// removed), when parsed from bytes.
 	Raw []byte
 }
 
 // ParsePayload decodes a JSON body that must be an object.
 func ParsePayload(data []byte) (*JSONObject, error) {
-	v, err := DecodeJSON(data)
+	obj, _, err := ParsePayloadRaw(data)
+	return obj, err
+}
+
+// ParsePayloadRaw is ParsePayload that also returns data compacted: data
+// itself when it has no whitespace between tokens (the usual case), so a
+// caller keeping the bytes need not compact them in another pass.
+func ParsePayloadRaw(data []byte) (*JSONObject, []byte, error) {
+	v, compact, err := decodeJSON(data)
 	if err != nil {
-		return nil, BadRequest("event payload is not valid JSON: %v", err)
+		return nil, nil, BadRequest("event payload is not valid JSON: %v", err)
 	}
 	obj, ok := v.(*JSONObject)
 	if !ok {
-		return nil, BadRequest("event payload must be a JSON object")
+		return nil, nil, BadRequest("event payload must be a JSON object")
 	}
-	return obj, nil
+	raw := data
+	if !compact {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, nil, BadRequest("event payload is not valid JSON: %v", err)
+		}
+		raw = buf.Bytes()
+	}
+	return obj, raw, nil
 }
 
 // ParseEvent decodes a GitLab-shaped payload and works out which trigger it
 // fires. A payload of an unknown kind is a BadRequest error.
 func ParseEvent(data []byte) (*Event, error) {
-	p, err := ParsePayload(data)
+	p, raw, err := ParsePayloadRaw(data)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +132,7 @@ func ParseEvent(data []byte) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev.Raw = data
+	ev.Raw = raw
 	return ev, nil
 }
 

@@ -216,3 +216,25 @@ func TestPushHooksAllowed(t *testing.T) {
 		t.Errorf("CountRefChanges = %v, want %v", counts, want)
 	}
 }
+
+// ParseEvent keeps the bytes it parsed, compacted: the very same bytes when
+// there was no whitespace between tokens, a compacted copy otherwise, and
+// whitespace inside strings is never touched.
+func TestParseEventKeepsCompactRaw(t *testing.T) {
+	compact := []byte(`{"object_kind":"push","ref":"refs/heads/main","message":"a  b\n c","n":[1,2.5e3,{"x":null}]}`)
+	ev, err := ParseEvent(compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &ev.Raw[0] != &compact[0] || string(ev.Raw) != string(compact) {
+		t.Errorf("compact body was copied or changed: %s", ev.Raw)
+	}
+	spaced := []byte("{ \"object_kind\" : \"push\",\n\t\"ref\":\"refs/heads/main\" ,\"message\":\"a  b\\n c\",\"n\":[1 , 2.5e3 ,{\"x\": null} ] }")
+	ev, err = ParseEvent(spaced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ev.Raw) != string(compact) {
+		t.Errorf("got %s, want %s", ev.Raw, compact)
+	}
+}

@@ -126,6 +126,13 @@ const maxJSONDepth = 10000
 // DecodeJSON decodes one JSON value into the ordered tree described at
 // JSONObject. Trailing data after the value is an error.
 func DecodeJSON(data []byte) (any, error) {
+	v, _, err := decodeJSON(data)
+	return v, err
+}
+
+// decodeJSON is DecodeJSON that also reports whether data is compact: no
+// whitespace between tokens.
+func decodeJSON(data []byte) (v any, compact bool, err error) {
 	// encoding/json validates (and words syntax errors with a position);
 	// the valid input is then read by a small parser that keeps key order
 	// and number literals — several times faster than a token stream, and
@@ -136,15 +143,15 @@ func DecodeJSON(data []byte) (any, error) {
 		if err == nil {
 			err = errors.New("invalid JSON")
 		}
-		return nil, describeJSONError(data, err)
+		return nil, false, describeJSONError(data, err)
 	}
 	p := jsonParser{data: data}
 	p.space()
-	v, err := p.value(0)
-	if err != nil {
-		return nil, err
+	if v, err = p.value(0); err != nil {
+		return nil, false, err
 	}
-	return v, nil
+	p.space()
+	return v, !p.spaced, nil
 }
 
 // describeJSONError adds the line and column of a syntax error.
@@ -166,8 +173,9 @@ func describeJSONError(data []byte, err error) error {
 
 // jsonParser reads JSON that encoding/json has already validated.
 type jsonParser struct {
-	data []byte
-	i    int
+	data   []byte
+	i      int
+	spaced bool // whitespace was skipped between tokens
 }
 
 func (p *jsonParser) space() {
@@ -175,6 +183,7 @@ func (p *jsonParser) space() {
 		switch p.data[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
+			p.spaced = true
 		default:
 			return
 		}
