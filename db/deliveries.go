@@ -21,44 +21,47 @@ type Claim struct {
 }
 
 // ClaimDeliveries leases up to limit due deliveries until leaseUntil,
-// oldest first, taking at most room(hookID) for each hook (so a slow hook's
-// backlog cannot fill the caller's queue). A claimed row is not due again
-// before the lease ends, so two workers never send it at once; if the
-// worker dies before recording the outcome, it falls due again and is
-// resent with the same idempotency key. more reports that deliveries were
-// due beyond what was taken (the limit or a hook's room cut the claim short).
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) (claims []Claim, more bool, err error) {
+// taking at most room(hookID) for each hook (so a slow hook's backlog
+// cannot fill the caller's queue). Hooks are served in the order of their
+// oldest due delivery, each hook's deliveries oldest first; it goes hook
+// by hook, so a long backlog of one hook costs a claim nothing when that
+// hook has no room. A claimed row is not due again before the lease ends,
+// so two workers never send it at once; if the worker dies before
+// recording the outcome, it falls due again and is resent with the same
+// idempotency key. waiting lists the hooks that still have due deliveries
+// after the claim (room or the limit cut it short).
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) (claims []Claim, waiting []int64, err error) {
 	var out []Claim
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		// In the write transaction nobody else can claim, so what is read
-		// here is what the UPDATE takes (and RETURNING, which costs more
-		// than the update, is not needed).
-		rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT id, hook_id FROM deliveries
-			WHERE available_at <= ? ORDER BY available_at, id LIMIT ?`), now, limit+limit/2+16)
+		due, err := dueHooks(ctx, tx, now)
 		if err != nil {
 			return err
 		}
-		taken := map[int64]int{}
+		pick, err := tx.PreparexContext(ctx, tx.Rebind(`SELECT id FROM deliveries
+			WHERE hook_id = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?`))
+		if err != nil {
+			return err
+		}
+		defer pick.Close()
 		ids := make([]int64, 0, limit)
-		for rows.Next() {
-			if len(ids) == limit {
-				more = true
-				break
+		for _, hookID := range due {
+			n := limit - len(ids)
+			if room != nil {
+				n = min(n, room(hookID))
 			}
-			var id, hookID int64
-			if err := rows.Scan(&id, &hookID); err != nil {
-				rows.Close()
-				return err
-			}
-			if room != nil && taken[hookID] >= room(hookID) {
-				more = true
+			if n <= 0 {
+				waiting = append(waiting, hookID)
 				continue
 			}
-			taken[hookID]++
-			ids = append(ids, id)
-		}
-		if err := rows.Close(); err != nil {
-			return err
+			var got []int64
+			if err := pick.SelectContext(ctx, &got, hookID, now, n+1); err != nil {
+				return err
+			}
+			if len(got) > n {
+				got = got[:n]
+				waiting = append(waiting, hookID)
+			}
+			ids = append(ids, got...)
 		}
 		if len(ids) == 0 {
 			return nil
@@ -78,9 +81,30 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 		return err
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("claim deliveries: %w", err)
+		return nil, nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return out, more, nil
+	return out, waiting, nil
+}
+
+// dueHooks lists the hooks with due deliveries, the longest waiting first.
+// The hooks with any pending delivery are found by skipping through
+// deliveries_hook from one hook to the next (a loose index scan: a seek
+// per hook, however many deliveries each has), and each one's oldest due
+// delivery by one more seek.
+func dueHooks(ctx context.Context, tx *sqlx.Tx, now time.Time) ([]int64, error) {
+	var due []int64
+	err := tx.SelectContext(ctx, &due, tx.Rebind(`WITH RECURSIVE pending(hook_id) AS (
+			SELECT MIN(hook_id) FROM deliveries
+			UNION ALL
+			SELECT (SELECT MIN(hook_id) FROM deliveries WHERE hook_id > pending.hook_id) FROM pending WHERE pending.hook_id IS NOT NULL)
+		SELECT hook_id FROM (
+			SELECT hook_id, (SELECT MIN(available_at) FROM deliveries d WHERE d.hook_id = pending.hook_id AND d.available_at <= ?) AS oldest
+			FROM pending WHERE hook_id IS NOT NULL)
+		WHERE oldest IS NOT NULL ORDER BY oldest, hook_id`), now)
+	if err != nil {
+		return nil, fmt.Errorf("hooks with due deliveries: %w", err)
+	}
+	return due, nil
 }
 
 // ReleaseDeliveries makes leased deliveries due again at once (graceful

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -9,20 +10,20 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// A claim reports whether it left due deliveries behind, so the engine
-// knows whether room freed later is worth another claim.
-func TestClaimDeliveriesReportsWhatItLeftBehind(t *testing.T) {
+// Claims go hook by hook: each hook gets at most its room, oldest first,
+// however many deliveries another hook has waiting before them, and a
+// claim says which hooks it left due deliveries behind for.
+func TestClaimDeliveriesHookByHook(t *testing.T) {
 	s := dbtest.Open(t)
 	g := dbtest.Group(t, s, "acme", nil, nil)
 	p := dbtest.Project(t, s, "api", g)
-	var hooks []int64
-	for i := 0; i < 2; i++ {
+	newHook := func() int64 {
 		h := model.NewHook(model.ProjectHookKind)
 		h.URL, h.ProjectID = "http://127.0.0.1:9/hook", &p.ID
 		if err := s.CreateHook(ctx, &h); err != nil {
 			t.Fatal(err)
 		}
-		hooks = append(hooks, h.ID)
+		return h.ID
 	}
 	publish := func(n int) {
 		for i := 0; i < n; i++ {
@@ -35,34 +36,49 @@ func TestClaimDeliveriesReportsWhatItLeftBehind(t *testing.T) {
 			}
 		}
 	}
-	publish(3) // 6 deliveries, 3 per hook
+	slow := newHook()
+	publish(50) // a long backlog for slow alone
+	fast := newHook()
+	publish(3) // then 3 deliveries for each hook
 	now := s.Now()
 	lease := now.Add(time.Minute)
-	ids := map[int64]bool{}
-	claim := func(limit int, room func(int64) int, wantN int, wantMore bool) {
+	seen := map[int64]bool{}
+	claim := func(limit int, room map[int64]int, want map[int64]int, wantWaiting []int64) {
 		t.Helper()
-		got, more, err := s.ClaimDeliveries(ctx, now, lease, limit, room)
+		got, waiting, err := s.ClaimDeliveries(ctx, now, lease, limit, func(h int64) int { return room[h] })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != wantN || more != wantMore {
-			t.Fatalf("claimed %d (more %v), want %d (more %v)", len(got), more, wantN, wantMore)
-		}
+		per := map[int64]int{}
+		var last int64
 		for _, c := range got {
-			if ids[c.ID] {
+			if seen[c.ID] {
 				t.Fatalf("delivery %d claimed twice", c.ID)
 			}
-			ids[c.ID] = true
+			seen[c.ID] = true
+			per[c.HookID]++
+			if c.HookID == fast && c.ID < last {
+				t.Errorf("fast hook's deliveries out of order: %d after %d", c.ID, last)
+			}
+			if c.HookID == fast {
+				last = c.ID
+			}
+		}
+		for h, n := range want {
+			if per[h] != n {
+				t.Errorf("hook %d: claimed %d, want %d", h, per[h], n)
+			}
+		}
+		slices.Sort(waiting)
+		if !slices.Equal(waiting, wantWaiting) {
+			t.Errorf("waiting %v, want %v", waiting, wantWaiting)
 		}
 	}
-	claim(2, nil, 2, true) // the limit cut it short
-	onlyOne := func(hookID int64) int {
-		if hookID == hooks[0] {
-			return 1
-		}
-		return 0
-	}
-	claim(10, onlyOne, 1, true) // a hook's room cut it short
-	claim(10, nil, 3, false)    // everything due was taken
-	claim(10, nil, 0, false)    // nothing left
+	// The slow hook has no room: its 53 deliveries cost the fast hook nothing.
+	claim(100, map[int64]int{slow: 0, fast: 2}, map[int64]int{slow: 0, fast: 2}, []int64{slow, fast})
+	claim(100, map[int64]int{slow: 0, fast: 10}, map[int64]int{slow: 0, fast: 1}, []int64{slow})
+	// The limit cuts the claim short; the longest waiting hook goes first.
+	claim(5, map[int64]int{slow: 100, fast: 100}, map[int64]int{slow: 5}, []int64{slow})
+	claim(100, map[int64]int{slow: 100}, map[int64]int{slow: 48}, nil)
+	claim(100, map[int64]int{slow: 100, fast: 100}, map[int64]int{}, nil)
 }

@@ -8,24 +8,31 @@ import (
 )
 
 // claimLoop leases due deliveries from the outbox whenever there may be
-// some and hands them to the dispatcher, so that claiming never holds up
-// dispatching. A wake-up (deliveries published without a lease) and the
-// poll (leases run out) mean there may be some; room freed by a finished
-// send is worth a claim only while the last one left due deliveries
-// behind, so a busy engine whose work all comes leased does not run an
-// empty claim transaction after every send.
+// some it can take, and hands them to the dispatcher, so that claiming
+// never holds up dispatching. A wake-up (deliveries published without a
+// lease) and the poll (leases run out) mean there may be some. Room freed
+// by a finished send is worth a claim only when a hook the last claim left
+// deliveries behind for has room again (see roomFor) (or the last claim had no
+// room to look), so a busy engine whose work all comes leased, or whose
+// outbox holds only a hanging hook's backlog, does not run a claim
+// transaction after every send.
 func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 	poll := time.NewTicker(e.opt.Poll)
 	defer poll.Stop()
-	backlog := true // the outbox may hold due deliveries not yet claimed
+	due := true         // a claim is worth running
+	unknown := false    // the last claim did not look (no room, or an error)
+	var waiting []int64 // hooks the last claim left due deliveries behind for
 	for {
-		if backlog {
-			n, more, err := e.claim(ctx, outcomes)
+		if due {
+			n, w, looked, err := e.claim(ctx, outcomes)
 			if err != nil && ctx.Err() == nil {
 				e.log.Error("claim deliveries", "err", err)
 			}
-			backlog = err != nil || more
-			if n > 0 && more {
+			unknown = !looked || err != nil
+			if looked && err == nil {
+				waiting = w
+			}
+			if n > 0 && e.roomFor(waiting) {
 				continue
 			}
 		}
@@ -33,19 +40,37 @@ func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
-			backlog = true
+			due = true
 		case <-poll.C:
-			backlog = true
+			due = true
 		case <-e.room:
+			due = unknown || e.roomFor(waiting)
 		}
 	}
 }
 
+// roomFor reports whether a claim for hooks is worth its transaction:
+// together they have room for an eighth of what the engine holds, or one
+// of them is down to its last round of sends.
+func (e *Engine) roomFor(hooks []int64) bool {
+	e.load.mu.Lock()
+	defer e.load.mu.Unlock()
+	room := 0
+	for _, id := range hooks {
+		held := e.load.perHook[id]
+		if held <= e.opt.PerHook {
+			return true
+		}
+		room += e.maxHeldPerHook() - held
+	}
+	return len(hooks) > 0 && room >= e.maxHeld()/8
+}
+
 // claim leases due deliveries for the room left in memory, at most
 // maxHeldPerHook held per hook, and hands them to the dispatcher. It
-// returns how many it claimed, and more when due deliveries may be left
-// (it had no room to look, or room cut the claim short).
-func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, more bool, err error) {
+// returns how many it claimed and the hooks it left due deliveries behind
+// for; looked is false when it had no room to look.
+func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, waiting []int64, looked bool, err error) {
 	e.load.mu.Lock()
 	free, busy := e.maxHeld()-e.load.total, e.load.total > 0
 	held := make(map[int64]int, len(e.load.perHook))
@@ -56,17 +81,17 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 	// While busy, claim in big batches: a claim costs a transaction however
 	// few rows it takes. The poll and every wake-up claim again.
 	if free <= 0 || busy && free < e.maxHeld()/8 {
-		return 0, true, nil
+		return 0, nil, false, nil
 	}
 	room := func(hookID int64) int { return e.maxHeldPerHook() - held[hookID] }
 	st, err := e.store.CachedSettings(ctx)
 	if err != nil {
-		return 0, true, err
+		return 0, nil, false, err
 	}
 	now := e.now()
-	claims, more, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)), free, room)
+	claims, waiting, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)), free, room)
 	if err != nil || len(claims) == 0 {
-		return 0, more || err != nil, err
+		return 0, waiting, err == nil, err
 	}
 	hookIDs := make([]int64, 0, len(claims))
 	eventIDs := make([]int64, 0, len(claims))
@@ -76,16 +101,30 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 	}
 	hooks, err := e.store.HooksByIDs(ctx, hookIDs)
 	if err != nil {
-		return 0, true, err
-	}
-	events, err := e.store.DeliveryEvents(ctx, eventIDs)
-	if err != nil {
-		return 0, true, err
+		return 0, nil, false, err
 	}
 	// One prepared payload per event, shared by all its hooks.
-	payloads := make(map[int64]*Payload, len(events))
-	for id, ev := range events {
-		payloads[id] = NewStoredPayload(ev.Payload, nil)
+	events := make(map[int64]*db.DeliveryEvent, len(eventIDs))
+	payloads := make(map[int64]*Payload, len(eventIDs))
+	var missing []int64
+	for _, id := range eventIDs {
+		if c, ok := e.events.get(id); ok {
+			events[id], payloads[id] = c.ev, c.p
+		} else if _, ok := events[id]; !ok {
+			events[id] = nil
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		loaded, err := e.store.DeliveryEvents(ctx, missing)
+		if err != nil {
+			return 0, nil, false, err
+		}
+		for id, ev := range loaded {
+			p := NewStoredPayload(ev.Payload, nil)
+			events[id], payloads[id] = ev, p
+			e.events.put(ev, p)
+		}
 	}
 	batch := make([]Job, 0, len(claims))
 	for _, c := range claims {
@@ -110,8 +149,8 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 			if err := e.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids); err != nil {
 				e.log.Error("release claimed deliveries", "err", err)
 			}
-			return 0, false, nil
+			return 0, nil, true, nil
 		}
 	}
-	return len(claims), more, nil
+	return len(claims), waiting, true, nil
 }

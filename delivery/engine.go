@@ -67,6 +67,7 @@ type Engine struct {
 	claimed chan []Job    // deliveries claimed from the outbox
 	room    chan struct{} // a held delivery finished: the claimer may take more
 	load    load          // deliveries held in memory: queued or in flight
+	events  *eventCache   // recent events with their prepared payloads
 
 	pubMu      sync.Mutex
 	pubPending []*pubReq
@@ -134,7 +135,7 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	return &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now,
 		wake: make(chan struct{}, 1), limiter: newCallLimiter(), hot: make(chan []hotJob, 256),
 		claimed: make(chan []Job, 4), room: make(chan struct{}, 1),
-		load: load{perHook: map[int64]int{}}}
+		load: load{perHook: map[int64]int{}}, events: newEventCache(eventCacheSize)}
 }
 
 // Notify wakes the engine: deliveries are due in the outbox.
@@ -144,6 +145,10 @@ func (e *Engine) Notify() {
 	default:
 	}
 }
+
+// eventCacheSize is how many recent events the engine keeps in memory
+// (see eventCache): a few MiB of payloads.
+const eventCacheSize = 4096
 
 // heldRounds is how many times over a hook's concurrency cap the engine
 // holds deliveries for it: the last of them waits that many timeouts. A

@@ -461,3 +461,30 @@ func TestEngineOverflowIsClaimedAsRoomFrees(t *testing.T) {
 	e.logs(h.ID, n)
 	e.idle()
 }
+
+// A hanging hook's backlog in the outbox, however long, does not keep the
+// outbox's deliveries to other hooks from being claimed.
+func TestEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 4, 2 })
+	e.settings(func(s *model.Settings) { s.WebhookTimeout = 30 })
+	release := make(chan struct{})
+	slow := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-release })
+	fast := newReceiver(t, nil)
+	e.hook(model.ProjectHookKind, nil, slow.URL, "push_events")
+	// Published while the engine is down: everything waits in the outbox,
+	// the hanging hook's backlog first.
+	const backlog = 20 * heldRounds
+	for i := 0; i < backlog; i++ {
+		e.publish(e.push("refs/heads/main"))
+	}
+	fastHook := e.hook(model.ProjectHookKind, nil, fast.URL, "push_events")
+	for i := 0; i < 5; i++ {
+		e.publish(e.push("refs/heads/main"))
+	}
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // runs before the engine stops
+	e.start()
+	e.logs(fastHook.ID, 5)
+	free()
+}

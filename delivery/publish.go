@@ -132,18 +132,25 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 	}
 	var hot []hotJob
 	var unleased bool
+	events := map[int64]*db.DeliveryEvent{}
 	for _, d := range created {
-		if !d.Leased {
-			unleased = true
-			continue
-		}
 		o := eventOwner[d.EventID]
-		ev := o.r.pub.Events[o.i]
-		de := &db.DeliveryEvent{ID: d.EventID, UUID: o.uuid, Scope: ev.Event.Trigger.Scope,
-			Payload: ev.Payload, RootGroupID: ev.RootGroupID}
-		if o.r.pub.ProjectID != 0 {
-			pid := o.r.pub.ProjectID
-			de.ProjectID = &pid
+		de := events[d.EventID]
+		if de == nil {
+			ev := o.r.pub.Events[o.i]
+			de = &db.DeliveryEvent{ID: d.EventID, UUID: o.uuid, Scope: ev.Event.Trigger.Scope,
+				Payload: ev.Payload, RootGroupID: ev.RootGroupID}
+			if o.r.pub.ProjectID != 0 {
+				pid := o.r.pub.ProjectID
+				de.ProjectID = &pid
+			}
+			events[d.EventID] = de
+		}
+		if !d.Leased {
+			// Claimed from the outbox later: keep its event at hand.
+			unleased = true
+			e.events.put(de, o.r.payloads[o.i])
+			continue
 		}
 		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i]})
 	}
