@@ -3,11 +3,8 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +62,7 @@ type Sender struct {
 	userAgent   string
 	externalURL string
 	hashKey     []byte
+	urlHashes   urlHashCache
 	transports  transports
 }
 
@@ -131,16 +129,6 @@ func (s *Sender) CloseIdleConnections() {
 	s.transports.closeIdle()
 }
 
-// URLHash is the salted SHA-256 (HMAC-SHA256, base64) of a hook's
-// interpolated URL that a log row keeps, so Resend can tell whether the
-// hook still points where the logged request went without storing the
-// secret URL (SPEC §6.2).
-func URLHash(key []byte, interpolatedURL string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(interpolatedURL))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
 // HookURLHash is URLHash of the hook's current interpolated URL with the
 // Sender's key.
 func (s *Sender) HookURLHash(h model.Hook) (string, error) {
@@ -148,7 +136,7 @@ func (s *Sender) HookURLHash(h model.Hook) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return URLHash(s.hashKey, u), nil
+	return s.urlHashes.get(s.hashKey, u), nil
 }
 
 // Payload is one event's body prepared for sending. Build it once per event
@@ -301,7 +289,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 
 	interpolated, urlErr := h.InterpolatedURL()
 	if urlErr == nil {
-		a.URLHash = URLHash(s.hashKey, interpolated)
+		a.URLHash = s.urlHashes.get(s.hashKey, interpolated)
 	}
 
 	if r.Payload == nil {
