@@ -135,7 +135,7 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	return &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now,
 		wake: make(chan struct{}, 1), limiter: newCallLimiter(), hot: make(chan []hotJob, 256),
 		claimed: make(chan []Job, 4), room: make(chan struct{}, 1),
-		load: load{perHook: map[int64]int{}}, events: newEventCache(eventCacheSize)}
+		load: load{perHook: map[int64]int{}}, events: newEventCache(eventCacheEvents, eventCacheBytes)}
 }
 
 // Notify wakes the engine: deliveries are due in the outbox.
@@ -146,9 +146,12 @@ func (e *Engine) Notify() {
 	}
 }
 
-// eventCacheSize is how many recent events the engine keeps in memory
-// (see eventCache): a few MiB of payloads.
-const eventCacheSize = 4096
+// The engine keeps up to eventCacheEvents recent events in memory, with at
+// most eventCacheBytes of payloads (see eventCache).
+const (
+	eventCacheEvents = 4096
+	eventCacheBytes  = 8 << 20
+)
 
 // heldRounds is how many times over a hook's concurrency cap the engine
 // holds deliveries for it: the last of them waits that many timeouts. A

@@ -1,31 +1,59 @@
 package delivery
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/hooklab/hooklab/db"
 )
 
-// The cache keeps the newest events up to its size, evicting the oldest
-// first, and keeps the first copy of an event put twice.
+// The cache keeps the newest events within its count and byte bounds,
+// evicting the oldest first; it keeps the first copy of an event put
+// twice, and no payload too big for it.
 func TestEventCacheEvictsTheOldest(t *testing.T) {
-	c := newEventCache(3)
-	p := NewStoredPayload([]byte(`{}`), nil)
-	for id := int64(1); id <= 4; id++ {
-		c.put(&db.DeliveryEvent{ID: id, UUID: "first"}, p)
+	c := newEventCache(3, 32*100)
+	payload := func(n int) db.Blob { return db.Blob(bytes.Repeat([]byte("x"), n)) }
+	put := func(id int64, size int, uuid string) {
+		c.put(&db.DeliveryEvent{ID: id, UUID: uuid, Payload: payload(size)}, NewStoredPayload(payload(size), nil))
 	}
-	c.put(&db.DeliveryEvent{ID: 4, UUID: "second"}, p)
-	if _, ok := c.get(1); ok {
-		t.Error("event 1 was not evicted")
-	}
-	for id := int64(2); id <= 4; id++ {
-		got, ok := c.get(id)
-		if !ok || got.ev.UUID != "first" || got.p != p {
-			t.Errorf("event %d: got %+v %v", id, got, ok)
+	has := func(ids ...int64) {
+		t.Helper()
+		for _, id := range ids {
+			if _, ok := c.get(id); !ok {
+				t.Errorf("event %d is not cached", id)
+			}
 		}
 	}
-	c.put(&db.DeliveryEvent{ID: 5}, p)
-	if _, ok := c.get(2); ok {
-		t.Error("event 2 was not evicted next")
+	hasNot := func(ids ...int64) {
+		t.Helper()
+		for _, id := range ids {
+			if _, ok := c.get(id); ok {
+				t.Errorf("event %d is still cached", id)
+			}
+		}
+	}
+	for id := int64(1); id <= 4; id++ {
+		put(id, 10, "first")
+	}
+	put(4, 10, "second")
+	hasNot(1)
+	has(2, 3, 4)
+	if got, _ := c.get(4); got.ev.UUID != "first" {
+		t.Errorf("event 4 was replaced")
+	}
+	put(5, 101, "") // over a 32nd of the 3,200-byte bound: never cached
+	hasNot(5)
+	has(2, 3, 4)
+	// The byte bound: 33 payloads of 9 bytes fit in 300, a 34th does not.
+	c = newEventCache(100, 300)
+	for id := int64(1); id <= 33; id++ {
+		put(id, 9, "")
+	}
+	has(1, 33)
+	put(34, 9, "")
+	hasNot(1)
+	has(2, 34)
+	if c.bytes > c.maxBytes {
+		t.Errorf("cache holds %d bytes, bound %d", c.bytes, c.maxBytes)
 	}
 }
