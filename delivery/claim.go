@@ -11,11 +11,11 @@ import (
 // some it can take, and hands them to the dispatcher, so that claiming
 // never holds up dispatching. A wake-up (deliveries published without a
 // lease) and the poll (leases run out) mean there may be some. Room freed
-// by a finished send is worth a claim only when a hook the last claim left
-// deliveries behind for has room again (see roomFor) (or the last claim had no
-// room to look), so a busy engine whose work all comes leased, or whose
-// outbox holds only a hanging hook's backlog, does not run a claim
-// transaction after every send.
+// by a finished send is worth a claim only when the hooks the last claim
+// left deliveries behind for have room again (see roomFor), or when the
+// last claim had no room to look. So a busy engine whose work all comes
+// leased, or whose outbox holds only a hanging hook's backlog, does not
+// run a claim transaction after every send.
 func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 	poll := time.NewTicker(e.opt.Poll)
 	defer poll.Stop()

@@ -18,9 +18,10 @@ type pubReq struct {
 }
 
 // PublishEvents prepares events for sending once — image URLs made
-// absolute, the push limit applied — and stores them with their deliveries. It returns only after
-// the outbox is on disk. Concurrent calls are committed in one transaction
-// (group commit): the first caller writes for everyone waiting.
+// absolute, the push limit applied — and stores them with their
+// deliveries. It returns only after the outbox is on disk. Concurrent calls
+// are committed in one transaction (group commit): the first caller writes
+// for everyone waiting.
 //
 // Events are for projectID, or for groupID when projectID is 0. uuid, when
 // the publishing request carried X-Gitlab-Event-UUID, is reused and
