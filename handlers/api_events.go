@@ -84,14 +84,25 @@ func (h *Handler) publish(c echo.Context, projectID, groupID int64, events []*mo
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, map[string]any{"event_uuid": res.UUID, "deliveries": res.Deliveries})
+	return c.JSON(http.StatusAccepted, publishAnswer{Deliveries: res.Deliveries, EventUUID: res.UUID})
+}
+
+// publishAnswer is the 202 body of a publish request.
+type publishAnswer struct {
+	Deliveries int    `json:"deliveries"`
+	EventUUID  string `json:"event_uuid"`
 }
 
 // readEvents reads one GitLab-shaped event or {"events": [...]}, refusing a
 // body over MaxEventBody, invalid JSON and unknown kinds with a message
 // that says what is wrong.
 func readEvents(c echo.Context) ([]*model.Event, error) {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxEventBody+1))
+	// Start with room for the whole of a usual body (its Content-Length,
+	// up to 64 KiB) and the read that finds its end, so that reading it
+	// does not grow the buffer step by step.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(c.Request().ContentLength, 0), 64<<10)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(c.Request().Body, MaxEventBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
