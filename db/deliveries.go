@@ -18,55 +18,86 @@ type Claim struct {
 	HookID         int64  `db:"hook_id"`
 	IdempotencyKey string `db:"idempotency_key"`
 	Attempts       int    `db:"attempts"`
+	// PayloadSize is the size of the event's payload as sent (0 for
+	// deliveries stored before it was kept).
+	PayloadSize int64 `db:"payload_size"`
 }
 
-// ClaimDeliveries leases up to limit due deliveries until leaseUntil,
-// taking at most room(hookID) for each hook (so a slow hook's backlog
-// cannot fill the caller's queue). Hooks are served in the order of their
-// oldest due delivery, each hook's deliveries oldest first; it goes hook
-// by hook, so a long backlog of one hook costs a claim nothing when that
-// hook has no room. A claimed row is not due again before the lease ends,
-// so two workers never send it at once; if the worker dies before
-// recording the outcome, it falls due again and is resent with the same
-// idempotency key. waiting lists the hooks that still have due deliveries
-// after the claim (room or the limit cut it short).
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int, room func(hookID int64) int) (claims []Claim, waiting []int64, err error) {
+// ClaimLimits bound what one claim takes.
+type ClaimLimits struct {
+	// Count is the most deliveries to claim.
+	Count int
+	// Bytes, when above 0, bounds the sum of the claimed deliveries'
+	// payload sizes; the first delivery is claimed whatever its size, so a
+	// payload bigger than the bound is still sent.
+	Bytes int64
+	// Room, when set, is the most deliveries to claim for a hook.
+	Room func(hookID int64) int
+}
+
+// ClaimDeliveries leases due deliveries until leaseUntil, within limits:
+// at most limits.Room(hookID) for each hook (so a slow hook's backlog
+// cannot fill the caller's queue) and at most limits.Bytes of payloads (so
+// what the caller holds in memory stays bounded however large the events).
+// Hooks are served in the order of their oldest due delivery, each hook's
+// deliveries oldest first; it goes hook by hook, so a long backlog of one
+// hook costs a claim nothing when that hook has no room. A claimed row is
+// not due again before the lease ends, so two workers never send it at
+// once; if the worker dies before recording the outcome, it falls due
+// again and is resent with the same idempotency key. waiting lists the
+// hooks that still have due deliveries after the claim (the limits cut it
+// short).
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limits ClaimLimits) (claims []Claim, waiting []int64, err error) {
 	var out []Claim
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		due, err := dueHooks(ctx, tx, now)
 		if err != nil {
 			return err
 		}
-		pick, err := tx.PreparexContext(ctx, tx.Rebind(`SELECT id FROM deliveries
+		pick, err := tx.PreparexContext(ctx, tx.Rebind(`SELECT id, payload_size FROM deliveries
 			WHERE hook_id = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?`))
 		if err != nil {
 			return err
 		}
 		defer pick.Close()
-		ids := make([]int64, 0, limit)
+		type picked struct {
+			ID   int64 `db:"id"`
+			Size int64 `db:"payload_size"`
+		}
+		ids := make([]int64, 0, limits.Count)
+		var bytes int64
+		full := false
 		for _, hookID := range due {
-			n := limit - len(ids)
-			if room != nil {
-				n = min(n, room(hookID))
+			n := limits.Count - len(ids)
+			if limits.Room != nil {
+				n = min(n, limits.Room(hookID))
 			}
-			if n <= 0 {
+			if n <= 0 || full {
 				waiting = append(waiting, hookID)
 				continue
 			}
-			var got []int64
+			var got []picked
 			if err := pick.SelectContext(ctx, &got, hookID, now, n+1); err != nil {
 				return err
 			}
-			if len(got) > n {
-				got = got[:n]
+			left := len(got) > n
+			for _, g := range got[:min(n, len(got))] {
+				if limits.Bytes > 0 && len(ids) > 0 && bytes+g.Size > limits.Bytes {
+					full, left = true, true
+					break
+				}
+				ids = append(ids, g.ID)
+				bytes += g.Size
+			}
+			if left {
 				waiting = append(waiting, hookID)
 			}
-			ids = append(ids, got...)
 		}
 		if len(ids) == 0 {
 			return nil
 		}
-		q, args, err := sqlx.In(`SELECT id, event_id, hook_id, idempotency_key, attempts + 1 AS attempts FROM deliveries WHERE id IN (?)`, ids)
+		q, args, err := sqlx.In(`SELECT id, event_id, hook_id, idempotency_key, attempts + 1 AS attempts, payload_size
+			FROM deliveries WHERE id IN (?)`, ids)
 		if err != nil {
 			return err
 		}

@@ -84,11 +84,12 @@ type NewDelivery struct {
 // PublishOptions tune PublishBatch.
 type PublishOptions struct {
 	// Admit, when set, is asked inside the transaction whether the caller
-	// takes n new deliveries of one publication into memory to send at
-	// once; those are created leased until LeaseUntil instead of due now,
+	// takes the new deliveries of one publication into memory to send at
+	// once: one per hook ID, with payloadBytes the sum of their payloads'
+	// sizes. Those are created leased until LeaseUntil instead of due now,
 	// which saves claiming them. If the caller dies first, the lease runs
 	// out and they are claimed from the outbox like any other.
-	Admit      func(hookIDs []int64) bool
+	Admit      func(hookIDs []int64, payloadBytes int64) bool
 	LeaseUntil time.Time
 }
 
@@ -197,11 +198,12 @@ type sampleKey struct {
 	scope   string
 }
 
-// target is a delivery to create: an event to a hook, due at due.
+// target is a delivery to create: an event (whose payload is size bytes)
+// to a hook, due at due.
 type target struct {
-	event, hook int64
-	due         time.Time
-	leased      bool
+	event, hook, size int64
+	due               time.Time
+	leased            bool
 }
 
 func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
@@ -331,6 +333,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		evGroupID = &groupID
 	}
 	var targets []target
+	var payloadBytes int64
 	for i := range pub.Events {
 		ev := &pub.Events[i]
 		scope := ev.Event.Trigger.Scope
@@ -363,7 +366,8 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 				blocked[h.ID] = true
 				budget--
 			}
-			targets = append(targets, target{event: eventID, hook: h.ID, due: now})
+			targets = append(targets, target{event: eventID, hook: h.ID, size: int64(len(ev.Payload)), due: now})
+			payloadBytes += int64(len(ev.Payload))
 		}
 	}
 	leased := false
@@ -372,7 +376,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		for i, t := range targets {
 			ids[i] = t.hook
 		}
-		leased = opt.Admit(ids)
+		leased = opt.Admit(ids, payloadBytes)
 	}
 	if leased {
 		for i := range targets {
@@ -387,20 +391,20 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now ti
 	out := make([]NewDelivery, 0, len(targets))
 	for start := 0; start < len(targets); start += deliveryInsertChunk {
 		chunk := targets[start:min(start+deliveryInsertChunk, len(targets))]
-		args := make([]any, 0, 5*len(chunk))
+		args := make([]any, 0, 6*len(chunk))
 		values := make([]string, 0, len(chunk))
 		keys := make([]string, len(chunk))
 		for i, t := range chunk {
 			keys[i] = uuid.NewString()
-			args = append(args, t.event, t.hook, keys[i], t.due, now)
-			values = append(values, "(?, ?, ?, ?, ?)")
+			args = append(args, t.event, t.hook, keys[i], t.size, t.due, now)
+			values = append(values, "(?, ?, ?, ?, ?, ?)")
 		}
 		// One statement per chunk, so the outbox is written as fast as
 		// events arrive. No RETURNING: it costs more than the insert. In
 		// the write transaction SQLite gives the rows of one INSERT
 		// consecutive rowids ending at the last insert rowid (sqlite.go).
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deliveries
-			(event_id, hook_id, idempotency_key, available_at, created_at) VALUES `+strings.Join(values, ", ")), args...)
+			(event_id, hook_id, idempotency_key, payload_size, available_at, created_at) VALUES `+strings.Join(values, ", ")), args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert deliveries: %w", err)
 		}

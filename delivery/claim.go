@@ -49,12 +49,16 @@ func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 	}
 }
 
-// roomFor reports whether a claim for hooks is worth its transaction:
-// together they have room for an eighth of what the engine holds, or one
-// of them is down to its last round of sends.
+// roomFor reports whether a claim for hooks is worth its transaction: an
+// eighth of the bound on held payloads is free, and together the hooks
+// have room for an eighth of what the engine holds, or one of them is down
+// to its last round of sends.
 func (e *Engine) roomFor(hooks []int64) bool {
 	e.load.mu.Lock()
 	defer e.load.mu.Unlock()
+	if e.load.total > 0 && e.opt.MaxHeldBytes-e.load.bytes < e.opt.MaxHeldBytes/8 {
+		return false
+	}
 	room := 0
 	for _, id := range hooks {
 		held := e.load.perHook[id]
@@ -67,12 +71,15 @@ func (e *Engine) roomFor(hooks []int64) bool {
 }
 
 // claim leases due deliveries for the room left in memory, at most
-// maxHeldPerHook held per hook, and hands them to the dispatcher. It
+// maxHeldPerHook held per hook and MaxHeldBytes of payloads in all (a
+// claim takes its first delivery whatever its size, so the engine may hold
+// one payload more), and hands them to the dispatcher. It
 // returns how many it claimed and the hooks it left due deliveries behind
 // for; looked is false when it had no room to look.
 func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, waiting []int64, looked bool, err error) {
 	e.load.mu.Lock()
 	free, busy := e.maxHeld()-e.load.total, e.load.total > 0
+	freeBytes := e.opt.MaxHeldBytes - e.load.bytes
 	held := make(map[int64]int, len(e.load.perHook))
 	for id, n := range e.load.perHook {
 		held[id] = n
@@ -80,7 +87,7 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 	e.load.mu.Unlock()
 	// While busy, claim in big batches: a claim costs a transaction however
 	// few rows it takes. The poll and every wake-up claim again.
-	if free <= 0 || busy && free < e.maxHeld()/8 {
+	if free <= 0 || busy && (free < e.maxHeld()/8 || freeBytes < e.opt.MaxHeldBytes/8) {
 		return 0, nil, false, nil
 	}
 	room := func(hookID int64) int { return e.maxHeldPerHook() - held[hookID] }
@@ -89,7 +96,8 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 		return 0, nil, false, err
 	}
 	now := e.now()
-	claims, waiting, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)), free, room)
+	claims, waiting, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)),
+		db.ClaimLimits{Count: free, Bytes: freeBytes, Room: room})
 	if err != nil || len(claims) == 0 {
 		return 0, waiting, err == nil, err
 	}
@@ -133,9 +141,9 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 			outcomes <- db.Outcome{DeliveryID: c.ID} // deleted meanwhile
 			continue
 		}
-		e.load.add(c.HookID, 1)
+		e.load.add(c.HookID, c.PayloadSize)
 		batch = append(batch, Job{DeliveryID: c.ID, Hook: h, Event: ev,
-			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st})
+			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st, size: c.PayloadSize})
 	}
 	if len(batch) > 0 {
 		select {

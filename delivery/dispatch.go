@@ -83,7 +83,7 @@ func (d *dispatcher) finish(f finished) {
 	if d.inflight[f.hookID]--; d.inflight[f.hookID] <= 0 {
 		delete(d.inflight, f.hookID)
 	}
-	d.e.load.done(f.hookID)
+	d.e.load.done(f.hookID, f.size)
 	select {
 	case d.e.room <- struct{}{}:
 	default:
@@ -109,13 +109,13 @@ func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<
 		case err != nil:
 			// Leave it to the outbox: the lease runs out and it is claimed.
 			e.log.Error("load hooks for delivery", "err", err)
-			e.load.done(h.d.HookID)
+			e.load.done(h.d.HookID, h.size)
 		case hook == nil:
 			outcomes <- db.Outcome{DeliveryID: h.d.ID} // deleted meanwhile
-			e.load.done(h.d.HookID)
+			e.load.done(h.d.HookID, h.size)
 		default:
 			d.queued[hook.ID] = append(d.queued[hook.ID], Job{DeliveryID: h.d.ID, Hook: hook, Event: h.event,
-				Payload: h.p, IdempotencyKey: h.d.IdempotencyKey, Settings: st})
+				Payload: h.p, IdempotencyKey: h.d.IdempotencyKey, Settings: st, size: h.size})
 		}
 	}
 }

@@ -21,6 +21,8 @@ type Job struct {
 	IdempotencyKey string
 	// Settings are the application settings read when the job was taken.
 	Settings model.Settings
+
+	size int64 // the event's payload size, counted against MaxHeldBytes
 }
 
 // EngineOptions tune the engine; zero values take the defaults.
@@ -30,6 +32,11 @@ type EngineOptions struct {
 	// PerHook caps concurrent sends to one hook so a slow receiver cannot
 	// take every worker (default 8).
 	PerHook int
+	// MaxHeldBytes bounds the payloads of the deliveries held in memory,
+	// each delivery counted with its event's payload size (default 64
+	// MiB). A claim takes its first delivery whatever its size, so nothing
+	// is stuck and the bound is overshot by one payload at most.
+	MaxHeldBytes int64
 	// BatchSize and BatchWait bound how many outcomes are written in one
 	// transaction and how long the first of them waits (256, 5ms).
 	BatchSize int
@@ -80,26 +87,31 @@ type hotJob struct {
 	d     db.NewDelivery
 	event *db.DeliveryEvent
 	p     *Payload
+	size  int64
 }
 
-// load counts the deliveries the engine holds, in total and per hook, to
-// bound memory and to keep every held delivery sent well within its lease.
+// load counts the deliveries the engine holds, in total and per hook, and
+// their payload bytes, to bound memory and to keep every held delivery
+// sent well within its lease.
 type load struct {
 	mu      sync.Mutex
 	total   int
+	bytes   int64
 	perHook map[int64]int
 }
 
-func (l *load) add(hookID int64, n int) {
+func (l *load) add(hookID int64, size int64) {
 	l.mu.Lock()
-	l.total += n
-	l.perHook[hookID] += n
+	l.total++
+	l.bytes += size
+	l.perHook[hookID]++
 	l.mu.Unlock()
 }
 
-func (l *load) done(hookID int64) {
+func (l *load) done(hookID int64, size int64) {
 	l.mu.Lock()
 	l.total--
+	l.bytes -= size
 	if l.perHook[hookID]--; l.perHook[hookID] <= 0 {
 		delete(l.perHook, hookID)
 	}
@@ -113,6 +125,9 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	}
 	if opt.PerHook <= 0 {
 		opt.PerHook = 8
+	}
+	if opt.MaxHeldBytes <= 0 {
+		opt.MaxHeldBytes = 64 << 20
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 256
@@ -173,8 +188,15 @@ func lease(st model.Settings) time.Duration {
 func (e *Engine) maxHeld() int        { return 32 * e.opt.Workers }
 func (e *Engine) maxHeldPerHook() int { return heldRounds * e.opt.PerHook }
 
-// admit reserves room for new deliveries to hooks, all or nothing.
-func (e *Engine) admit(hookIDs []int64) bool {
+// bytesFull reports whether the held payloads leave no room for one of
+// size; the caller holds e.load.mu.
+func (e *Engine) bytesFull(size int64) bool {
+	return e.load.total > 0 && e.load.bytes+size > e.opt.MaxHeldBytes
+}
+
+// admit reserves room for new deliveries to hooks with payloadBytes of
+// payloads in all, all or nothing.
+func (e *Engine) admit(hookIDs []int64, payloadBytes int64) bool {
 	if !e.running.Load() {
 		return false
 	}
@@ -184,7 +206,7 @@ func (e *Engine) admit(hookIDs []int64) bool {
 	}
 	e.load.mu.Lock()
 	defer e.load.mu.Unlock()
-	if e.load.total+len(hookIDs) > e.maxHeld() {
+	if e.load.total+len(hookIDs) > e.maxHeld() || e.bytesFull(payloadBytes) {
 		return false
 	}
 	for id, n := range per {
@@ -196,10 +218,27 @@ func (e *Engine) admit(hookIDs []int64) bool {
 		e.load.perHook[id] += n
 	}
 	e.load.total += len(hookIDs)
+	e.load.bytes += payloadBytes
 	return true
 }
 
-type finished struct{ hookID int64 }
+// unadmit gives back what admit reserved.
+func (e *Engine) unadmit(hookIDs []int64, payloadBytes int64) {
+	e.load.mu.Lock()
+	defer e.load.mu.Unlock()
+	for _, id := range hookIDs {
+		if e.load.perHook[id]--; e.load.perHook[id] <= 0 {
+			delete(e.load.perHook, id)
+		}
+	}
+	e.load.total -= len(hookIDs)
+	e.load.bytes -= payloadBytes
+}
+
+type finished struct {
+	hookID int64
+	size   int64
+}
 
 // Run delivers until ctx is cancelled, then shuts down gracefully: it stops
 // taking work, hands back deliveries it held but had not started, lets
@@ -220,7 +259,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			defer workers.Done()
 			for j := range jobs {
 				outcomes <- e.attempt(sendCtx, j)
-				done <- finished{j.Hook.ID}
+				done <- finished{j.Hook.ID, j.size}
 			}
 		}()
 	}
@@ -286,7 +325,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	<-recorderDone
 	<-pruneDone
 	e.load.mu.Lock()
-	e.load.total, e.load.perHook = 0, map[int64]int{}
+	e.load.total, e.load.bytes, e.load.perHook = 0, 0, map[int64]int{}
 	e.load.mu.Unlock()
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -213,12 +213,12 @@ func TestEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
 	e.publish(e.push("refs/heads/main"))
 	ctx := context.Background()
 	now := e.clock.Now()
-	claims, _, err := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil)
+	claims, _, err := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), db.ClaimLimits{Count: 10})
 	if err != nil || len(claims) != 1 {
 		t.Fatalf("claim: %v %v", claims, err)
 	}
 	// A second claimer gets nothing while the lease holds.
-	if again, _, _ := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10, nil); len(again) != 0 {
+	if again, _, _ := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), db.ClaimLimits{Count: 10}); len(again) != 0 {
 		t.Fatalf("a leased delivery was claimed twice: %v", again)
 	}
 	e.start()
@@ -411,7 +411,7 @@ func TestEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
 		t.Fatalf("after shutdown: %d logs and %d pending, want the in-flight one recorded and the other pending", len(logs), pending)
 	}
 	// Handed back, not leased: the next start sends it at once.
-	claims, _, _ := e.store.ClaimDeliveries(context.Background(), e.clock.Now(), e.clock.Now().Add(time.Minute), 10, nil)
+	claims, _, _ := e.store.ClaimDeliveries(context.Background(), e.clock.Now(), e.clock.Now().Add(time.Minute), db.ClaimLimits{Count: 10})
 	if len(claims) != 1 {
 		t.Fatalf("the unstarted delivery was not handed back: %v", claims)
 	}
@@ -487,4 +487,57 @@ func TestEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
 	e.start()
 	e.logs(fastHook.ID, 5)
 	free()
+}
+
+// The payloads the engine holds stay within MaxHeldBytes (plus one payload
+// at most), whether deliveries arrive leased from a publish or are claimed
+// from the outbox; what does not fit waits in the outbox and is sent when
+// room frees.
+func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
+	const size, bound = 16 << 10, 64 << 10
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 2, 2, bound })
+	release := make(chan struct{})
+	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-release })
+	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
+	big := func() string {
+		p := e.push("refs/heads/main")
+		p = p[:len(p)-1] + `,"pad":"` + strings.Repeat("x", size-len(p)-9) + `"}`
+		if len(p) != size {
+			t.Fatalf("payload is %d bytes, want %d", len(p), size)
+		}
+		return p
+	}
+	const n = 20
+	for i := 0; i < n/2; i++ { // claimed from the outbox
+		e.publish(big())
+	}
+	var peak int64
+	stopWatch := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			e.engine.load.mu.Lock()
+			peak = max(peak, e.engine.load.bytes)
+			e.engine.load.mu.Unlock()
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}()
+	e.start()
+	for i := 0; i < n/2; i++ { // published while the engine runs
+		e.publish(big())
+	}
+	time.Sleep(50 * time.Millisecond) // several polls while the receiver hangs
+	close(release)
+	e.logs(h.ID, n)
+	e.idle()
+	close(stopWatch)
+	<-watched
+	if peak == 0 || peak > bound+size {
+		t.Errorf("peak held payload bytes %d, want at most %d", peak, bound+size)
+	}
 }

@@ -96,20 +96,22 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 	for i, r := range batch {
 		pubs[i] = r.pub
 	}
-	var admitted [][]int64
-	admit := func(hookIDs []int64) bool {
-		if !e.admit(hookIDs) {
+	type reserved struct {
+		hookIDs []int64
+		bytes   int64
+	}
+	var admitted []reserved
+	admit := func(hookIDs []int64, payloadBytes int64) bool {
+		if !e.admit(hookIDs, payloadBytes) {
 			return false
 		}
-		admitted = append(admitted, hookIDs)
+		admitted = append(admitted, reserved{hookIDs, payloadBytes})
 		return true
 	}
 	results, created, errs, err := e.store.PublishBatch(ctx, pubs, db.PublishOptions{Admit: admit, LeaseUntil: e.now().Add(lease(st))})
 	if err != nil {
-		for _, ids := range admitted {
-			for _, id := range ids {
-				e.load.done(id)
-			}
+		for _, r := range admitted {
+			e.unadmit(r.hookIDs, r.bytes)
 		}
 		for _, r := range batch {
 			r.err = err
@@ -153,7 +155,7 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 			e.events.put(de, o.r.payloads[o.i])
 			continue
 		}
-		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i]})
+		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: int64(len(o.r.pub.Events[o.i].Payload))})
 	}
 	if len(hot) > 0 {
 		select {
@@ -163,7 +165,7 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 			ids := make([]int64, len(hot))
 			for i, h := range hot {
 				ids[i] = h.d.ID
-				e.load.done(h.d.HookID)
+				e.load.done(h.d.HookID, h.size)
 			}
 			if err := e.store.ReleaseDeliveries(ctx, ids); err != nil {
 				e.log.Error("release deliveries", "err", err)

@@ -99,7 +99,8 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger) (*delivery.Sender,
 		return nil, nil, err
 	}
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{
-		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, ExternalURL: cfg.ExternalURL, Logger: log,
+		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, MaxHeldBytes: int64(cfg.DeliveryHeldMiB) << 20,
+		ExternalURL: cfg.ExternalURL, Logger: log,
 	})
 	return sender, engine, nil
 }

@@ -31,9 +31,11 @@ type config struct {
 	// certificate (PEM with key) presented to receivers for mutual TLS.
 	TLSClientCertFile     string
 	TLSClientCertPassword string
-	// DeliveryWorkers and DeliveryPerHook size the delivery pool.
+	// DeliveryWorkers and DeliveryPerHook size the delivery pool;
+	// DeliveryHeldMiB bounds the payloads it holds in memory.
 	DeliveryWorkers int
 	DeliveryPerHook int
+	DeliveryHeldMiB int
 	// PprofAddr, when set, serves Go's profiler on that (loopback) address.
 	PprofAddr string
 	// onMail, when set, sees every message handed to the mailer; tests read
@@ -73,6 +75,8 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 		"password of an encrypted client key (HOOKLAB_TLS_CLIENT_CERT_PASSWORD; prefer the environment)")
 	fs.IntVar(&cfg.DeliveryWorkers, "delivery-workers", envInt("HOOKLAB_DELIVERY_WORKERS", 64), "webhook deliveries sent at once (HOOKLAB_DELIVERY_WORKERS)")
 	fs.IntVar(&cfg.DeliveryPerHook, "delivery-per-hook", envInt("HOOKLAB_DELIVERY_PER_HOOK", 16), "deliveries sent at once to one hook (HOOKLAB_DELIVERY_PER_HOOK)")
+	fs.IntVar(&cfg.DeliveryHeldMiB, "delivery-held-mib", envInt("HOOKLAB_DELIVERY_HELD_MIB", 64),
+		"MiB of event payloads the delivery engine holds in memory; the rest waits in the outbox (HOOKLAB_DELIVERY_HELD_MIB)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", envOr("HOOKLAB_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (HOOKLAB_PPROF_ADDR)")
 	dataFlags(fs, &cfg)
 	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
@@ -87,8 +91,8 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 		return cfg, usageError{fmt.Sprintf("--external-url %q must be an absolute http(s) URL such as https://hooklab.example.com", cfg.ExternalURL)}
 	}
 	cfg.ExternalURL = strings.TrimSuffix(cfg.ExternalURL, "/")
-	if cfg.DeliveryWorkers < 1 || cfg.DeliveryPerHook < 1 {
-		return cfg, usageError{"--delivery-workers and --delivery-per-hook must be at least 1"}
+	if cfg.DeliveryWorkers < 1 || cfg.DeliveryPerHook < 1 || cfg.DeliveryHeldMiB < 1 {
+		return cfg, usageError{"--delivery-workers, --delivery-per-hook and --delivery-held-mib must be at least 1"}
 	}
 	return cfg, nil
 }
