@@ -117,8 +117,8 @@ func readEvents(c echo.Context) ([]*model.Event, error) {
 }
 
 // ParseEvents parses a publish body: one event, or {"events": [...]}. The
-// body is decoded once; only a batch is read a second time, for the bytes
-// of each of its events.
+// body is decoded once, and each event keeps the bytes it arrived as
+// (compacted), to be sent as they are.
 func ParseEvents(body []byte) ([]*model.Event, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -135,8 +135,8 @@ func ParseEvents(body []byte) ([]*model.Event, error) {
 	}
 	_, kind := top.Get("object_kind")
 	_, name := top.Get("event_name")
-	if _, ok := top.Get("events"); ok && !kind && !name {
-		return parseBatch(body)
+	if events, ok := top.Get("events"); ok && !kind && !name {
+		return parseBatch(events, model.ArrayElementsRaw(raw, "events"))
 	}
 	ev, err := model.NewEvent(top)
 	if err != nil {
@@ -146,27 +146,32 @@ func ParseEvents(body []byte) ([]*model.Event, error) {
 	return []*model.Event{ev}, nil
 }
 
-// parseBatch parses {"events": [...]}, each event kept as its own bytes.
-func parseBatch(body []byte) ([]*model.Event, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, model.BadRequest("The request body must be a JSON object: one GitLab event payload or {\"events\": [...]}")
-	}
-	var batch []json.RawMessage
-	if err := json.Unmarshal(top["events"], &batch); err != nil {
+// parseBatch reads the decoded "events" of {"events": [...]}; raws are
+// their bytes.
+func parseBatch(events any, raws [][]byte) ([]*model.Event, error) {
+	batch, ok := events.([]any)
+	if !ok {
 		return nil, model.BadRequest("events must be an array of event payloads")
 	}
 	if len(batch) == 0 {
 		return nil, model.BadRequest("events is empty: send at least one event")
 	}
 	out := make([]*model.Event, 0, len(batch))
-	for i, r := range batch {
-		ev, err := model.ParseEvent(r)
+	for i, v := range batch {
+		var ev *model.Event
+		obj, ok := v.(*model.JSONObject)
+		err := model.BadRequest("event payload must be a JSON object")
+		if ok {
+			ev, err = model.NewEvent(obj)
+		}
 		if err != nil {
 			if len(batch) > 1 {
 				return nil, model.BadRequest("events[%d]: %s", i, err.Error())
 			}
 			return nil, err
+		}
+		if len(raws) == len(batch) {
+			ev.Raw = raws[i]
 		}
 		out = append(out, ev)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/db/dbtest"
+	"github.com/hooklab/hooklab/handlers"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -70,6 +71,8 @@ func TestAPIPublishEvents(t *testing.T) {
 		{"not an object", path, tok, `[1,2]`, 400, "JSON object"},
 		{"empty batch", path, tok, `{"events":[]}`, 400, "events is empty"},
 		{"bad event in a batch", path, tok, `{"events":[` + pushEvent(p.ID) + `,{"object_kind":"nope"}]}`, 400, "events[1]"},
+		{"events not an array", path, tok, `{"events":{"object_kind":"push"}}`, 400, "events must be an array"},
+		{"not an object in a batch", path, tok, `{"events":[` + pushEvent(p.ID) + `,"push"]}`, 400, "events[1]: event payload must be a JSON object"},
 		{"group event for a project", path, tok, member, 400, "group events"},
 		{"project event for a group", "/api/v4/groups/acme/hook_events", tok, pushEvent(p.ID), 400, "belong to a project"},
 		{"developer", path, a.token(dev), pushEvent(p.ID), 403, "403 Forbidden"},
@@ -94,5 +97,27 @@ func TestAPIPublishEvents(t *testing.T) {
 	})
 	if after, _ := a.store.PendingDeliveries(context.Background()); after != pending {
 		t.Fatalf("refused requests stored deliveries: %d, want %d", after, pending)
+	}
+}
+
+// Each event of a batch keeps the bytes it arrived as, compacted, so it is
+// sent without being encoded again.
+func TestParseEventsBatchKeepsEachEventsBytes(t *testing.T) {
+	first := `{"object_kind":"push","ref":"refs/heads/main","message":"] } \" [ {"}`
+	second := `{"object_kind":"tag_push","ref":"refs/tags/v1","n":[1,2.5e3]}`
+	for _, body := range []string{
+		`{"events":[` + first + `,` + second + `]}`,
+		"{ \"events\" : [\n  " + first + " ,\n  {\"object_kind\" : \"tag_push\", \"ref\":\"refs/tags/v1\",\"n\":[1, 2.5e3]}\n] }",
+	} {
+		evs, err := handlers.ParseEvents([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || string(evs[0].Raw) != first || string(evs[1].Raw) != second {
+			t.Fatalf("got %d events: %s and %s", len(evs), evs[0].Raw, evs[1].Raw)
+		}
+		if evs[0].Trigger.Scope != "push_hooks" || evs[1].Trigger.Scope != "tag_push_hooks" {
+			t.Errorf("triggers %s and %s", evs[0].Trigger.Scope, evs[1].Trigger.Scope)
+		}
 	}
 }

@@ -50,6 +50,7 @@ type options struct {
 	pprof       string
 	backlog     int
 	cpuprofile  string
+	batch       int
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.StringVar(&o.pprof, "pprof", "", "serve the server's profiler on this address while measuring")
 	flag.IntVar(&o.backlog, "backlog", 20000, "events stored straight into the outbox for the engine-alone run (0: skip)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the load generator's own CPU profile of the throughput run to this file")
+	flag.IntVar(&o.batch, "batch", 1, `events per publish request in the throughput run ({"events":[...]} when above 1; push_event_hooks_limit is 3)`)
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -156,8 +158,8 @@ func run(o options) error {
 	}
 	defer sqlite.Close()
 
-	fmt.Printf("Hooklab delivery load test: %d events × %d hooks, %d publishers, delivery concurrency %d\n\n",
-		o.events, o.hooks, o.publishers, o.concurrency)
+	fmt.Printf("Hooklab delivery load test: %d events × %d hooks, %d publishers (%d events per request), delivery concurrency %d\n\n",
+		o.events, o.hooks, o.publishers, o.batch, o.concurrency)
 
 	// 1. Throughput with every log row persisted.
 	want := int64(o.events * o.hooks)
@@ -167,7 +169,7 @@ func run(o options) error {
 		return err
 	}
 	start := time.Now()
-	if err := publishAll(api, projectID, o.events, o.publishers, 0); err != nil {
+	if err := publishAll(api, projectID, o.events, o.publishers, o.batch); err != nil {
 		return err
 	}
 	publishDone := time.Since(start)
@@ -402,20 +404,37 @@ func pushBody(projectID int64, seq int) []byte {
 	return []byte(fmt.Sprintf(`{"object_kind":"push","event_name":"push","before":"95790bf891e76fee5e1747ab589903a6a1f80f22","after":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","ref":"refs/heads/main","ref_protected":true,"checkout_sha":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","user_id":4,"user_name":"John Smith","user_username":"jsmith","user_email":"john@example.com","user_avatar":"","project_id":%d,"project":{"id":%d,"name":"API","description":"","web_url":"http://example.com/bench/api","avatar_url":null,"git_ssh_url":"git@example.com:bench/api.git","git_http_url":"http://example.com/bench/api.git","namespace":"Bench","visibility_level":0,"path_with_namespace":"bench/api","default_branch":"main","homepage":"http://example.com/bench/api","url":"git@example.com:bench/api.git","ssh_url":"git@example.com:bench/api.git","http_url":"http://example.com/bench/api.git"},"repository":{"name":"API","url":"git@example.com:bench/api.git","description":"","homepage":"http://example.com/bench/api","git_http_url":"http://example.com/bench/api.git","git_ssh_url":"git@example.com:bench/api.git","visibility_level":0},"commits":[{"id":"b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327","message":"Update Catalan translation to e38cb41.\n\nSee https://gitlab.com/gitlab-org/gitlab for more information","title":"Update Catalan translation to e38cb41.","timestamp":"2011-12-12T14:27:31+02:00","url":"http://example.com/bench/api/commit/b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327","author":{"name":"Jordi Mallach","email":"jordi@softcatala.org"},"added":["CHANGELOG"],"modified":["app/controller/application.rb"],"removed":[]},{"id":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","message":"fixed readme","title":"fixed readme","timestamp":"2012-01-03T23:36:29+02:00","url":"http://example.com/bench/api/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7","author":{"name":"GitLab dev user","email":"gitlabdev@dv6700.(none)"},"added":["CHANGELOG"],"modified":["app/controller/application.rb"],"removed":[]}],"total_commits_count":2,"bench_seq":%d}`, projectID, projectID, seq))
 }
 
-func publishAll(api *apiClient, projectID int64, n, workers int, _ int) error {
+// publishAll publishes n events from workers concurrent clients, batch
+// events per request.
+func publishAll(api *apiClient, projectID int64, n, workers, batch int) error {
+	batch = max(batch, 1)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errc := make(chan error, workers)
+	path := fmt.Sprintf("/projects/%d/hook_events", projectID)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
+				first := int(next.Add(int64(batch))) - batch
+				if first >= n {
 					return
 				}
-				if err := api.raw("POST", fmt.Sprintf("/projects/%d/hook_events", projectID), bytes.NewReader(pushBody(projectID, -1-i)), nil); err != nil {
+				var body []byte
+				if batch == 1 {
+					body = pushBody(projectID, -1-first)
+				} else {
+					body = append(body, `{"events":[`...)
+					for i := first; i < min(first+batch, n); i++ {
+						if i > first {
+							body = append(body, ',')
+						}
+						body = append(body, pushBody(projectID, -1-i)...)
+					}
+					body = append(body, "]}"...)
+				}
+				if err := api.raw("POST", path, bytes.NewReader(body), nil); err != nil {
 					errc <- err
 					return
 				}
