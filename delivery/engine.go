@@ -34,8 +34,9 @@ type EngineOptions struct {
 	PerHook int
 	// MaxHeldBytes bounds the payloads of the deliveries held in memory,
 	// each delivery counted with its event's payload size (default 64
-	// MiB). A claim takes its first delivery whatever its size, so nothing
-	// is stuck and the bound is overshot by one payload at most.
+	// MiB). So that nothing is stuck, a claim takes its first delivery and
+	// an engine holding nothing takes a publish's deliveries whatever their
+	// size: the bound is overshot by at most one payload or one publish.
 	MaxHeldBytes int64
 	// BatchSize and BatchWait bound how many outcomes are written in one
 	// transaction and how long the first of them waits (256, 5ms).
