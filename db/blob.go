@@ -48,10 +48,19 @@ func (b *Blob) Scan(src any) error {
 		*b = append(Blob(nil), raw...) // the driver reuses src
 		return nil
 	}
-	out, err := s2.Decode(nil, raw[1:])
+	out, err := unpackBlob(raw)
 	if err != nil {
 		return fmt.Errorf("scan blob: %w", err)
 	}
 	*b = out
 	return nil
+}
+
+// unpackBlob undoes PackBlob; a body stored uncompressed is returned as it
+// is, not copied.
+func unpackBlob(raw []byte) (Blob, error) {
+	if len(raw) == 0 || raw[0] != blobS2 {
+		return raw, nil
+	}
+	return s2.Decode(nil, raw[1:])
 }

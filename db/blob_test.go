@@ -3,6 +3,7 @@ package db_test
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,8 +50,8 @@ func TestEventPayloadIsStoredCompressedAndReadBack(t *testing.T) {
 	if err != nil || string(sample.Payload) != body {
 		t.Fatalf("sample payload %q (%v)", sample.Payload, err)
 	}
-	events, err := s.DeliveryEvents(ctx, []int64{sample.ID})
-	if err != nil || string(events[sample.ID].Payload) != body {
+	events, unreadable, err := s.DeliveryEvents(ctx, []int64{sample.ID})
+	if err != nil || len(unreadable) != 0 || string(events[sample.ID].Payload) != body {
 		t.Fatalf("delivery event %+v (%v)", events[sample.ID], err)
 	}
 	l := &model.HookLog{HookID: h.ID, EventID: &sample.ID, Trigger: "push_hooks", ResponseStatus: "200", ResponseBody: []byte{}}
@@ -69,6 +70,34 @@ func TestEventPayloadIsStoredCompressedAndReadBack(t *testing.T) {
 	}
 	if sent, err := s.HookLogSentBody(ctx, h.ID, l.ID); err != nil || string(sent) != body {
 		t.Fatalf("sent body %q (%v)", sent, err)
+	}
+
+	// Damaged: that event alone comes without its payload, and says why.
+	if _, err := raw.Exec(`UPDATE events SET payload = X'01FFFFFFFFFF' WHERE id = ?`, sample.ID); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.Publish(ctx, db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: []byte(body)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var otherID int64
+	if err := raw.QueryRow(`SELECT id FROM events WHERE uuid = ?`, other.UUID).Scan(&otherID); err != nil {
+		t.Fatal(err)
+	}
+	// The log row that refers to it is still listed, without request data.
+	if logs, total, err := s.HookLogs(ctx, h.ID, db.HookLogFilter{Page: db.Page{Page: 1, PerPage: 10}}); err != nil || total != 1 || logs[0].RequestData != nil {
+		t.Fatalf("log rows of a damaged event: %d %+v (%v)", total, logs, err)
+	}
+	if shown, err := s.HookLog(ctx, h.ID, l.ID); err != nil || shown.RequestData != nil {
+		t.Fatalf("log row of a damaged event: %+v (%v)", shown, err)
+	}
+	if _, err := s.HookLogSentBody(ctx, h.ID, l.ID); !errors.Is(err, model.ErrInvalid) {
+		t.Fatalf("sent body of a damaged event: %v, want unprocessable", err)
+	}
+	events, unreadable, err = s.DeliveryEvents(ctx, []int64{sample.ID, otherID})
+	if err != nil || len(events) != 2 || len(unreadable) != 1 || unreadable[sample.ID] == nil ||
+		events[sample.ID].Payload != nil || events[sample.ID].Scope != "push_hooks" || string(events[otherID].Payload) != body {
+		t.Fatalf("with a damaged payload: events %+v, unreadable %v (%v)", events, unreadable, err)
 	}
 }
 

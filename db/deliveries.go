@@ -182,24 +182,42 @@ type DeliveryEvent struct {
 	Payload     Blob   `db:"payload"`
 }
 
-// DeliveryEvents loads events by ID.
-func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (map[int64]*DeliveryEvent, error) {
-	out := map[int64]*DeliveryEvent{}
+// DeliveryEvents loads events by ID. An event whose stored payload cannot
+// be read (a damaged row) comes without its payload, and with the reason
+// in unreadable, so that it fails alone instead of every event loaded with
+// it.
+func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (events map[int64]*DeliveryEvent, unreadable map[int64]error, err error) {
+	events = map[int64]*DeliveryEvent{}
 	if len(ids) == 0 {
-		return out, nil
+		return events, nil, nil
 	}
 	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload FROM events WHERE id IN (?)`, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var rows []DeliveryEvent
+	var rows []struct {
+		ID          int64  `db:"id"`
+		UUID        string `db:"uuid"`
+		ProjectID   *int64 `db:"project_id"`
+		RootGroupID *int64 `db:"root_group_id"`
+		Scope       string `db:"trigger_scope"`
+		Stored      []byte `db:"payload"`
+	}
 	if err := s.sel(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("load events: %w", err)
+		return nil, nil, fmt.Errorf("load events: %w", err)
 	}
-	for i := range rows {
-		out[rows[i].ID] = &rows[i]
+	for _, r := range rows {
+		ev := &DeliveryEvent{ID: r.ID, UUID: r.UUID, ProjectID: r.ProjectID, RootGroupID: r.RootGroupID, Scope: r.Scope}
+		if ev.Payload, err = unpackBlob(r.Stored); err != nil {
+			if unreadable == nil {
+				unreadable = map[int64]error{}
+			}
+			unreadable[r.ID] = fmt.Errorf("the stored payload of event %d cannot be read: %w", r.ID, err)
+			ev.Payload = nil
+		}
+		events[r.ID] = ev
 	}
-	return out, nil
+	return events, unreadable, nil
 }
 
 // Outcome is one finished delivery attempt to record.

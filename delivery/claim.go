@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/model"
 )
 
 // claimLoop leases due deliveries from the outbox whenever there may be
@@ -123,14 +124,20 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 			missing = append(missing, id)
 		}
 	}
+	var unreadable map[int64]error
 	if len(missing) > 0 {
-		loaded, err := e.store.DeliveryEvents(ctx, missing)
+		var loaded map[int64]*db.DeliveryEvent
+		loaded, unreadable, err = e.store.DeliveryEvents(ctx, missing)
 		if err != nil {
 			return 0, nil, false, err
 		}
 		for id, ev := range loaded {
+			events[id] = ev
+			if unreadable[id] != nil {
+				continue
+			}
 			p := NewStoredPayload(ev.Payload, nil)
-			events[id], payloads[id] = ev, p
+			payloads[id] = p
 			e.events.put(ev, p)
 		}
 	}
@@ -139,6 +146,11 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 		h, ev := hooks[c.HookID], events[c.EventID]
 		if h == nil || ev == nil {
 			outcomes <- db.Outcome{DeliveryID: c.ID} // deleted meanwhile
+			continue
+		}
+		if err := unreadable[c.EventID]; err != nil {
+			e.log.Error("deliver event", "err", err, "hook_id", h.ID)
+			outcomes <- e.unreadableOutcome(c, h, ev, err)
 			continue
 		}
 		e.load.add(c.HookID, c.PayloadSize)
@@ -161,4 +173,14 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 		}
 	}
 	return len(claims), waiting, true, nil
+}
+
+// unreadableOutcome ends a delivery whose event's stored payload cannot be
+// read: nothing is sent, and the log row says why (an internal error that
+// does not count against the hook, whose receiver was never asked).
+func (e *Engine) unreadableOutcome(c db.Claim, h *model.Hook, ev *db.DeliveryEvent, err error) db.Outcome {
+	a := Attempt{Trigger: ev.Scope, URL: maskedURL(h.URL), RequestHeaders: map[string]string{},
+		RequestData: []byte("{}"), ResponseHeaders: map[string]string{}, InternalErrorMessage: err.Error()}
+	a.URLHash, _ = e.sender.HookURLHash(*h)
+	return db.Outcome{DeliveryID: c.ID, Log: LogRow(h.ID, &ev.ID, c.IdempotencyKey, a, nil)}
 }

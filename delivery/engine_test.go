@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strings"
 	"sync"
@@ -539,5 +540,57 @@ func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 	<-watched
 	if peak == 0 || peak > bound+size {
 		t.Errorf("peak held payload bytes %d, want at most %d", peak, bound+size)
+	}
+}
+
+// An event whose stored payload cannot be read (a damaged row) fails its
+// own deliveries with a log row saying why, and holds up none of the
+// deliveries claimed with it; the hook's failure count is untouched.
+func TestEngineEventWithUnreadablePayloadFailsAlone(t *testing.T) {
+	e := newEngineEnv(t)
+	rcv := newReceiver(t, nil)
+	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
+	// Stored straight (as by another process), so the engine has no copy.
+	var damaged db.PublishResult
+	for _, ref := range []string{"refs/heads/main", "refs/heads/next"} {
+		ev, err := model.ParseEvent([]byte(e.push(ref)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.store.Publish(context.Background(), db.Publication{ProjectID: e.project.ID,
+			Events: []db.PublishEvent{{Event: ev, Payload: ev.Raw, FireHooks: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if damaged.UUID == "" {
+			damaged = res
+		}
+	}
+	raw, err := sql.Open("sqlite3", "file:"+e.path+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE events SET payload = X'01FFFFFFFFFF' WHERE uuid = ?`, damaged.UUID); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	logs := e.logs(h.ID, 2)
+	e.idle()
+	if got := rcv.requests(); len(got) != 1 || !strings.Contains(string(got[0].Body), "refs/heads/next") {
+		t.Fatalf("receiver got %d requests, want only the readable event", len(got))
+	}
+	var failed *model.HookLog
+	for i := range logs {
+		if logs[i].ResponseStatus == InternalError {
+			failed = &logs[i]
+		}
+	}
+	if failed == nil || !strings.Contains(failed.InternalErrorMessage, "cannot be read") {
+		t.Fatalf("no log row for the damaged event: %+v", logs)
+	}
+	stored, err := e.store.Hook(context.Background(), h.ID)
+	if err != nil || stored.RecentFailures != 0 || stored.DisabledUntil != nil {
+		t.Fatalf("hook state after the damaged event: %+v (%v)", stored, err)
 	}
 }
