@@ -48,7 +48,7 @@ func (b *Blob) Scan(src any) error {
 		*b = append(Blob(nil), raw...) // the driver reuses src
 		return nil
 	}
-	out, err := unpackBlob(raw)
+	out, err := s2.Decode(nil, raw[1:])
 	if err != nil {
 		return fmt.Errorf("scan blob: %w", err)
 	}
@@ -56,11 +56,19 @@ func (b *Blob) Scan(src any) error {
 	return nil
 }
 
-// unpackBlob undoes PackBlob; a body stored uncompressed is returned as it
-// is, not copied.
-func unpackBlob(raw []byte) (Blob, error) {
-	if len(raw) == 0 || raw[0] != blobS2 {
-		return raw, nil
+// TolerantBlob is a Blob that reads a damaged body (one that cannot be
+// decompressed) as missing, with the reason in Err, instead of failing the
+// whole query: one damaged event must not hold up or hide the rows read
+// with it.
+type TolerantBlob struct {
+	Blob
+	Err error
+}
+
+// Scan implements sql.Scanner.
+func (b *TolerantBlob) Scan(src any) error {
+	if b.Err = b.Blob.Scan(src); b.Err != nil {
+		b.Blob = nil
 	}
-	return s2.Decode(nil, raw[1:])
+	return nil
 }

@@ -191,31 +191,28 @@ func (s *Store) DeliveryEvents(ctx context.Context, ids []int64) (events map[int
 	if len(ids) == 0 {
 		return events, nil, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload FROM events WHERE id IN (?)`, ids)
+	q, args, err := sqlx.In(`SELECT id, uuid, project_id, root_group_id, trigger_scope, payload AS stored_payload
+		FROM events WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, nil, err
 	}
 	var rows []struct {
-		ID          int64  `db:"id"`
-		UUID        string `db:"uuid"`
-		ProjectID   *int64 `db:"project_id"`
-		RootGroupID *int64 `db:"root_group_id"`
-		Scope       string `db:"trigger_scope"`
-		Stored      []byte `db:"payload"`
+		DeliveryEvent
+		Stored TolerantBlob `db:"stored_payload"`
 	}
 	if err := s.sel(ctx, &rows, q, args...); err != nil {
 		return nil, nil, fmt.Errorf("load events: %w", err)
 	}
-	for _, r := range rows {
-		ev := &DeliveryEvent{ID: r.ID, UUID: r.UUID, ProjectID: r.ProjectID, RootGroupID: r.RootGroupID, Scope: r.Scope}
-		if ev.Payload, err = unpackBlob(r.Stored); err != nil {
+	for i := range rows {
+		ev := &rows[i].DeliveryEvent
+		ev.Payload = rows[i].Stored.Blob
+		if err := rows[i].Stored.Err; err != nil {
 			if unreadable == nil {
 				unreadable = map[int64]error{}
 			}
-			unreadable[r.ID] = fmt.Errorf("the stored payload of event %d cannot be read: %w", r.ID, err)
-			ev.Payload = nil
+			unreadable[ev.ID] = fmt.Errorf("the stored payload of event %d cannot be read: %w", ev.ID, err)
 		}
-		events[r.ID] = ev
+		events[ev.ID] = ev
 	}
 	return events, unreadable, nil
 }

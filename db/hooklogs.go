@@ -11,22 +11,22 @@ import (
 )
 
 type hookLogRow struct {
-	ID                   int64       `db:"id"`
-	HookID               int64       `db:"hook_id"`
-	EventID              *int64      `db:"event_id"`
-	Trigger              string      `db:"trigger_scope"`
-	URL                  string      `db:"url"`
-	URLHash              string      `db:"url_hash"`
-	RequestHeaders       string      `db:"request_headers"`
-	RequestData          Blob        `db:"request_data"`
-	EventPayload         lenientBlob `db:"event_payload"`
-	ResponseStatus       string      `db:"response_status"`
-	ResponseHeaders      string      `db:"response_headers"`
-	ResponseBody         []byte      `db:"response_body"`
-	ExecutionDuration    float64     `db:"execution_duration"`
-	InternalErrorMessage string      `db:"internal_error_message"`
-	IdempotencyKey       string      `db:"idempotency_key"`
-	CreatedAt            time.Time   `db:"created_at"`
+	ID                   int64        `db:"id"`
+	HookID               int64        `db:"hook_id"`
+	EventID              *int64       `db:"event_id"`
+	Trigger              string       `db:"trigger_scope"`
+	URL                  string       `db:"url"`
+	URLHash              string       `db:"url_hash"`
+	RequestHeaders       string       `db:"request_headers"`
+	RequestData          Blob         `db:"request_data"`
+	EventPayload         TolerantBlob `db:"event_payload"`
+	ResponseStatus       string       `db:"response_status"`
+	ResponseHeaders      string       `db:"response_headers"`
+	ResponseBody         []byte       `db:"response_body"`
+	ExecutionDuration    float64      `db:"execution_duration"`
+	InternalErrorMessage string       `db:"internal_error_message"`
+	IdempotencyKey       string       `db:"idempotency_key"`
+	CreatedAt            time.Time    `db:"created_at"`
 }
 
 // model is the row as shown. A row without its own request data refers to
@@ -43,19 +43,6 @@ func (r *hookLogRow) model() model.HookLog {
 		RequestHeaders: model.ParseHeaders(r.RequestHeaders), RequestData: data, ResponseStatus: r.ResponseStatus,
 		ResponseHeaders: model.ParseHeaders(r.ResponseHeaders), ResponseBody: r.ResponseBody, ExecutionDuration: r.ExecutionDuration,
 		InternalErrorMessage: r.InternalErrorMessage, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt}
-}
-
-// lenientBlob is a Blob that reads a damaged body as missing instead of
-// failing the query, so that one damaged event does not hide a hook's
-// other log rows.
-type lenientBlob struct{ Blob }
-
-// Scan implements sql.Scanner.
-func (b *lenientBlob) Scan(src any) error {
-	if err := b.Blob.Scan(src); err != nil {
-		b.Blob = nil
-	}
-	return nil
 }
 
 // hookLogSelect reads a log row with the event's payload, which stands in
@@ -83,16 +70,15 @@ func (s *Store) HookLog(ctx context.Context, hookID, id int64) (*model.HookLog, 
 // log shows a copy with e-mail addresses redacted), else the row's own
 // request_data (a rendered template, or a resent body).
 func (s *Store) HookLogSentBody(ctx context.Context, hookID, id int64) ([]byte, error) {
-	var stored []byte
-	if err := s.get(ctx, &stored, errHookLogNotFound, `SELECT COALESCE(l.request_data, e.payload) FROM hook_logs l
+	var body TolerantBlob
+	if err := s.get(ctx, &body, errHookLogNotFound, `SELECT COALESCE(l.request_data, e.payload) FROM hook_logs l
 		LEFT JOIN events e ON e.id = l.event_id WHERE l.hook_id = ? AND l.id = ?`, hookID, id); err != nil {
 		return nil, err
 	}
-	body, err := unpackBlob(stored)
-	if err != nil {
-		return nil, model.Unprocessable("The logged request body cannot be sent again: its stored copy is damaged (%v)", err)
+	if body.Err != nil {
+		return nil, model.Unprocessable("The logged request body cannot be sent again: its stored copy is damaged (%v)", body.Err)
 	}
-	return body, nil
+	return []byte(body.Blob), nil
 }
 
 // HookLogFilter narrows a hook's recent events.
