@@ -272,13 +272,11 @@ func (p *jsonParser) value(depth int) (any, error) {
 	}
 }
 
-// str reads a string at p.i; only strings with escapes go through
-// encoding/json.
-func (p *jsonParser) str() (string, error) {
-	start := p.i
+// skipString steps over the string at p.i and reports whether it has
+// escapes.
+func (p *jsonParser) skipString() (escaped bool) {
 	p.i++
-	escaped := false
-	for p.data[p.i] != '"' {
+	for p.i < len(p.data) && p.data[p.i] != '"' {
 		if p.data[p.i] == '\\' {
 			escaped = true
 			p.i++
@@ -286,7 +284,14 @@ func (p *jsonParser) str() (string, error) {
 		p.i++
 	}
 	p.i++
-	if !escaped {
+	return escaped
+}
+
+// str reads a string at p.i; only strings with escapes go through
+// encoding/json.
+func (p *jsonParser) str() (string, error) {
+	start := p.i
+	if !p.skipString() {
 		return string(p.data[start+1 : p.i-1]), nil
 	}
 	var s string

@@ -9,35 +9,35 @@ import "encoding/json"
 // publish batch keeps each event's bytes this way instead of encoding its
 // decoded tree again.
 func ArrayElementsRaw(data []byte, key string) [][]byte {
-	s := jsonScanner{data: data}
-	s.space()
-	if s.done() || data[s.i] != '{' {
+	p := jsonParser{data: data}
+	p.space()
+	if p.i >= len(data) || data[p.i] != '{' {
 		return nil
 	}
-	s.i++
+	p.i++
 	var found [][]byte
 	for {
-		s.space()
-		if s.done() || data[s.i] == '}' {
+		p.space()
+		if p.i >= len(data) || data[p.i] == '}' {
 			return found
 		}
-		start := s.i
-		s.skipString()
-		name := data[start:s.i]
-		s.space()
-		s.i++ // ':'
-		s.space()
-		vstart := s.i
-		s.skipValue()
+		start := p.i
+		p.skipString()
+		name := data[start:p.i]
+		p.space()
+		p.i++ // ':'
+		p.space()
+		vstart := p.i
+		p.skipValue()
 		if jsonStringIs(name, key) {
 			found = nil
 			if data[vstart] == '[' {
-				found = s.elements(vstart)
+				found = p.elements(vstart)
 			}
 		}
-		s.space()
-		if !s.done() && data[s.i] == ',' {
-			s.i++
+		p.space()
+		if p.i < len(data) && data[p.i] == ',' {
+			p.i++
 		}
 	}
 }
@@ -53,84 +53,53 @@ func jsonStringIs(lit []byte, s string) bool {
 	return len(lit) == len(s)+2 && string(lit[1:len(lit)-1]) == s
 }
 
-// jsonScanner steps over valid JSON without decoding it.
-type jsonScanner struct {
-	data []byte
-	i    int
-}
-
-func (s *jsonScanner) done() bool { return s.i >= len(s.data) }
-
-func (s *jsonScanner) space() {
-	for !s.done() {
-		switch s.data[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// skipString steps over the string starting at s.i.
-func (s *jsonScanner) skipString() {
-	s.i++
-	for !s.done() && s.data[s.i] != '"' {
-		if s.data[s.i] == '\\' {
-			s.i++
-		}
-		s.i++
-	}
-	s.i++
-}
-
-// skipValue steps over the value starting at s.i.
-func (s *jsonScanner) skipValue() {
-	switch s.data[s.i] {
+// skipValue steps over the value at p.i of valid JSON without decoding it.
+func (p *jsonParser) skipValue() {
+	switch p.data[p.i] {
 	case '"':
-		s.skipString()
+		p.skipString()
 	case '{', '[':
 		depth := 0
-		for !s.done() {
-			switch s.data[s.i] {
+		for p.i < len(p.data) {
+			switch p.data[p.i] {
 			case '"':
-				s.skipString()
+				p.skipString()
 				continue
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
 			}
-			s.i++
+			p.i++
 			if depth == 0 {
 				return
 			}
 		}
 	default:
-		for !s.done() {
-			switch s.data[s.i] {
+		for p.i < len(p.data) {
+			switch p.data[p.i] {
 			case ',', '}', ']', ' ', '\t', '\n', '\r':
 				return
 			}
-			s.i++
+			p.i++
 		}
 	}
 }
 
 // elements returns the bytes of each element of the array at start.
-func (s *jsonScanner) elements(start int) [][]byte {
-	e := jsonScanner{data: s.data, i: start + 1}
+func (p *jsonParser) elements(start int) [][]byte {
+	e := jsonParser{data: p.data, i: start + 1}
 	out := [][]byte{}
 	for {
 		e.space()
-		if e.done() || e.data[e.i] == ']' {
+		if e.i >= len(e.data) || e.data[e.i] == ']' {
 			return out
 		}
 		from := e.i
 		e.skipValue()
 		out = append(out, e.data[from:e.i])
 		e.space()
-		if !e.done() && e.data[e.i] == ',' {
+		if e.i < len(e.data) && e.data[e.i] == ',' {
 			e.i++
 		}
 	}
