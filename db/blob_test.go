@@ -55,7 +55,7 @@ func TestEventPayloadIsStoredCompressedAndReadBack(t *testing.T) {
 		t.Fatalf("delivery event %+v (%v)", events[sample.ID], err)
 	}
 	l := &model.HookLog{HookID: h.ID, EventID: &sample.ID, Trigger: "push_hooks", ResponseStatus: "200", ResponseBody: []byte{}}
-	if err := s.RecordOutcomes(ctx, []db.Outcome{{Log: l}}); err != nil {
+	if _, err := s.RecordOutcomes(ctx, "", []db.Outcome{{Log: l}}); err != nil {
 		t.Fatal(err)
 	}
 	shown, err := s.HookLog(ctx, h.ID, l.ID)

@@ -28,14 +28,20 @@ type ClaimLimits struct {
 	// Count is the most deliveries to claim.
 	Count int
 	// Bytes, when above 0, bounds the sum of the claimed deliveries'
-	// payload sizes; the first delivery is claimed whatever its size, so a
-	// payload bigger than the bound is still sent.
+	// payload sizes.
 	Bytes int64
-	// Room, when set, is the most deliveries to claim for a hook.
+	// FirstAnySize claims the first delivery whatever its size, so that a
+	// payload bigger than Bytes is still sent (by a caller holding nothing
+	// else).
+	FirstAnySize bool
+	// Room, when set, is the most deliveries to claim for a hook. It is
+	// asked once per hook with due deliveries, in the order they are
+	// served, inside the claim's transaction: a caller may reserve that
+	// room and give back what the claim did not use.
 	Room func(hookID int64) int
 }
 
-// ClaimDeliveries leases due deliveries until leaseUntil, within limits:
+// ClaimDeliveries leases due deliveries to owner until leaseUntil, within limits:
 // at most limits.Room(hookID) for each hook (so a slow hook's backlog
 // cannot fill the caller's queue) and at most limits.Bytes of payloads (so
 // what the caller holds in memory stays bounded however large the events).
@@ -43,11 +49,13 @@ type ClaimLimits struct {
 // deliveries oldest first; it goes hook by hook, so a long backlog of one
 // hook costs a claim nothing when that hook has no room. A claimed row is
 // not due again before the lease ends, so two workers never send it at
-// once; if the worker dies before recording the outcome, it falls due
+// once, and a delivery already leased to owner is never claimed by it again
+// (it is owner's to send, even if its lease ran out before a heartbeat
+// renewed it); if the owner dies before recording the outcome, it falls due
 // again and is resent with the same idempotency key. waiting lists the
 // hooks that still have due deliveries after the claim (the limits cut it
 // short).
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limits ClaimLimits) (claims []Claim, waiting []int64, err error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limits ClaimLimits) (claims []Claim, waiting []int64, err error) {
 	var out []Claim
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		due, err := dueHooks(ctx, tx, now)
@@ -55,7 +63,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 			return err
 		}
 		pick, err := tx.PreparexContext(ctx, tx.Rebind(`SELECT id, payload_size FROM deliveries
-			WHERE hook_id = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?`))
+			WHERE hook_id = ? AND available_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?)
+			ORDER BY available_at, id LIMIT ?`))
 		if err != nil {
 			return err
 		}
@@ -77,12 +86,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 				continue
 			}
 			var got []picked
-			if err := pick.SelectContext(ctx, &got, hookID, now, n+1); err != nil {
+			if err := pick.SelectContext(ctx, &got, hookID, now, owner, n+1); err != nil {
 				return err
 			}
 			left := len(got) > n
 			for _, g := range got[:min(n, len(got))] {
-				if limits.Bytes > 0 && len(ids) > 0 && bytes+g.Size > limits.Bytes {
+				if limits.Bytes > 0 && (len(ids) > 0 || !limits.FirstAnySize) && bytes+g.Size > limits.Bytes {
 					full, left = true, true
 					break
 				}
@@ -104,7 +113,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 		if err := tx.SelectContext(ctx, &out, tx.Rebind(q), args...); err != nil {
 			return err
 		}
-		q, args, err = sqlx.In(`UPDATE deliveries SET available_at = ?, attempts = attempts + 1 WHERE id IN (?)`, leaseUntil, ids)
+		q, args, err = sqlx.In(`UPDATE deliveries SET available_at = ?, lease_owner = ?, attempts = attempts + 1 WHERE id IN (?)`,
+			leaseUntil.UTC(), owner, ids)
 		if err != nil {
 			return err
 		}
@@ -138,14 +148,16 @@ func dueHooks(ctx context.Context, tx *sqlx.Tx, now time.Time) ([]int64, error) 
 	return due, nil
 }
 
-// ReleaseDeliveries makes leased deliveries due again at once (graceful
-// shutdown hands back work it did not start).
-func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64) error {
+// ReleaseDeliveries makes deliveries leased to owner due again at once
+// (graceful shutdown hands back work it did not start); deliveries whose
+// lease owner has changed are left alone.
+func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ? WHERE id IN (?)`, s.Now(), ids)
+		q, args, err := sqlx.In(`UPDATE deliveries SET available_at = ?, lease_owner = NULL WHERE lease_owner = ? AND id IN (?)`,
+			s.Now(), owner, ids)
 		if err != nil {
 			return err
 		}
@@ -274,101 +286,199 @@ func insertHookLogs(ctx context.Context, tx *sqlx.Tx, logs []*model.HookLog) err
 // row, the end of each delivery, and each hook's auto-disable state,
 // applied in order — so a log row and the state it caused are never
 // apart.
-func (s *Store) RecordOutcomes(ctx context.Context, outs []Outcome) error {
+//
+// A delivery's outcome is recorded only while its lease is still owner's:
+// one whose lease was taken over (it ran out and another instance claimed
+// it) or whose row is gone (its hook was deleted) is left out — no log
+// row, no change to the hook's state — and returned in lost. An outcome
+// without a delivery (Test, Resend) is recorded only while its hook exists,
+// so a log row never lands under a hook that was deleted meanwhile.
+func (s *Store) RecordOutcomes(ctx context.Context, owner string, outs []Outcome) (res RecordResult, err error) {
 	if len(outs) == 0 {
-		return nil
+		return res, nil
 	}
 	st, err := s.CachedSettings(ctx)
 	if err != nil {
-		return err
+		return res, err
 	}
 	now := s.Now()
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		var done []int64
-		states := map[int64]*model.Hook{}
-		var order []int64
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
+		res = RecordResult{}
+		ended, err := endDeliveries(ctx, tx, owner, outs)
+		if err != nil {
+			return err
+		}
+		hooks, err := existingHooks(ctx, tx, outs)
+		if err != nil {
+			return err
+		}
+		var keep []*Outcome
 		var logs []*model.HookLog
+		var order []int64
+		states := map[int64]*model.Hook{}
 		for i := range outs {
 			o := &outs[i]
-			if o.DeliveryID != 0 {
-				done = append(done, o.DeliveryID)
+			if o.DeliveryID != 0 && !ended[o.DeliveryID] {
+				res.Lost = append(res.Lost, o.DeliveryID)
+				continue
 			}
-			if l := o.Log; l != nil {
-				if l.CreatedAt.IsZero() {
-					l.CreatedAt = now
-				}
-				logs = append(logs, l)
-				if o.CountsForState {
-					if _, ok := states[l.HookID]; !ok {
-						states[l.HookID] = nil
-						order = append(order, l.HookID)
-					}
+			l := o.Log
+			if l == nil {
+				continue
+			}
+			if o.DeliveryID == 0 && !hooks[l.HookID] {
+				continue
+			}
+			if l.CreatedAt.IsZero() {
+				l.CreatedAt = now
+			}
+			logs = append(logs, l)
+			keep = append(keep, o)
+			if o.CountsForState {
+				if _, ok := states[l.HookID]; !ok {
+					states[l.HookID] = nil
+					order = append(order, l.HookID)
 				}
 			}
 		}
 		if err := insertHookLogs(ctx, tx, logs); err != nil {
 			return err
 		}
-		if len(done) > 0 {
-			q, args, err := sqlx.In(`DELETE FROM deliveries WHERE id IN (?)`, done)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-				return fmt.Errorf("finish deliveries: %w", err)
-			}
-		}
-		if len(order) == 0 {
-			return nil
-		}
-		q, args, err := sqlx.In(`SELECT id, kind, recent_failures, disabled_until FROM hooks WHERE id IN (?)`, order)
-		if err != nil {
-			return err
-		}
-		var rows []fanoutHook
-		if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("read hook state: %w", err)
-		}
-		for i := range rows {
-			h := rows[i].model()
-			states[h.ID] = &h
-		}
-		changed := map[int64]bool{}
-		for _, o := range outs {
-			if o.Log == nil || !o.CountsForState {
-				continue
-			}
-			h := states[o.Log.HookID]
-			if h == nil {
-				continue // deleted meanwhile
-			}
-			var c bool
-			if o.Success {
-				c = h.RecordSuccess() // also re-enables a disabled hook (Test)
-			} else {
-				c = h.RecordFailure(o.Log.CreatedAt, st.AutoDisablingWebHooks)
-			}
-			changed[h.ID] = changed[h.ID] || c
-		}
-		upd, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE hooks SET recent_failures = ?, disabled_until = ? WHERE id = ?`))
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		for _, id := range order {
-			if h := states[id]; h != nil && changed[id] {
-				var until *time.Time
-				if h.DisabledUntil != nil {
-					t := storeTime(*h.DisabledUntil)
-					until = &t
-				}
-				if _, err := upd.ExecContext(ctx, h.RecentFailures, until, h.ID); err != nil {
-					return fmt.Errorf("update hook state: %w", err)
-				}
-			}
-		}
-		return nil
+		res.Recorded = len(logs)
+		res.Disabled, err = updateHookStates(ctx, tx, keep, states, order, now, st.AutoDisablingWebHooks)
+		return err
 	})
+	if err != nil {
+		return RecordResult{}, err
+	}
+	return res, nil
+}
+
+// RecordResult says what RecordOutcomes did.
+type RecordResult struct {
+	// Lost are the deliveries whose outcome was not recorded because their
+	// lease was no longer the owner's (or their row was gone).
+	Lost []int64
+	// Recorded is how many log rows were written.
+	Recorded int
+	// Disabled is how many hooks the outcomes disabled (for a while or
+	// for good) that were executable before.
+	Disabled int
+}
+
+// endDeliveries deletes the outcomes' outbox rows that are still leased to
+// owner and returns which ones it deleted.
+func endDeliveries(ctx context.Context, tx *sqlx.Tx, owner string, outs []Outcome) (map[int64]bool, error) {
+	var ids []int64
+	for _, o := range outs {
+		if o.DeliveryID != 0 {
+			ids = append(ids, o.DeliveryID)
+		}
+	}
+	ended := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return ended, nil
+	}
+	q, args, err := sqlx.In(`DELETE FROM deliveries WHERE lease_owner = ? AND id IN (?) RETURNING id`, owner, ids)
+	if err != nil {
+		return nil, err
+	}
+	var got []int64
+	if err := tx.SelectContext(ctx, &got, tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("finish deliveries: %w", err)
+	}
+	for _, id := range got {
+		ended[id] = true
+	}
+	return ended, nil
+}
+
+// existingHooks says which hooks of the outcomes without a delivery still
+// exist.
+func existingHooks(ctx context.Context, tx *sqlx.Tx, outs []Outcome) (map[int64]bool, error) {
+	var ids []int64
+	for _, o := range outs {
+		if o.DeliveryID == 0 && o.Log != nil {
+			ids = append(ids, o.Log.HookID)
+		}
+	}
+	found := map[int64]bool{}
+	if len(ids) == 0 {
+		return found, nil
+	}
+	q, args, err := sqlx.In(`SELECT id FROM hooks WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var got []int64
+	if err := tx.SelectContext(ctx, &got, tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("find hooks: %w", err)
+	}
+	for _, id := range got {
+		found[id] = true
+	}
+	return found, nil
+}
+
+// updateHookStates applies the recorded outcomes to their hooks'
+// auto-disable state, in order, and writes the states that changed.
+func updateHookStates(ctx context.Context, tx *sqlx.Tx, outs []*Outcome, states map[int64]*model.Hook, order []int64,
+	now time.Time, autoDisabling bool) (disabled int, err error) {
+	if len(order) == 0 {
+		return 0, nil
+	}
+	q, args, err := sqlx.In(`SELECT id, kind, recent_failures, disabled_until FROM hooks WHERE id IN (?)`, order)
+	if err != nil {
+		return 0, err
+	}
+	var rows []fanoutHook
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+		return 0, fmt.Errorf("read hook state: %w", err)
+	}
+	wasExecutable := map[int64]bool{}
+	for i := range rows {
+		h := rows[i].model()
+		states[h.ID] = &h
+		wasExecutable[h.ID] = h.Executable(now, autoDisabling)
+	}
+	changed := map[int64]bool{}
+	for _, o := range outs {
+		if !o.CountsForState {
+			continue
+		}
+		h := states[o.Log.HookID]
+		if h == nil {
+			continue // deleted meanwhile
+		}
+		var c bool
+		if o.Success {
+			c = h.RecordSuccess() // also re-enables a disabled hook (Test)
+		} else {
+			c = h.RecordFailure(o.Log.CreatedAt, autoDisabling)
+		}
+		changed[h.ID] = changed[h.ID] || c
+	}
+	upd, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE hooks SET recent_failures = ?, disabled_until = ? WHERE id = ?`))
+	if err != nil {
+		return 0, err
+	}
+	defer upd.Close()
+	for _, id := range order {
+		if h := states[id]; h != nil && changed[id] {
+			var until *time.Time
+			if h.DisabledUntil != nil {
+				t := storeTime(*h.DisabledUntil)
+				until = &t
+			}
+			if _, err := upd.ExecContext(ctx, h.RecentFailures, until, h.ID); err != nil {
+				return 0, fmt.Errorf("update hook state: %w", err)
+			}
+			if wasExecutable[id] && !h.Executable(now, autoDisabling) {
+				disabled++
+			}
+		}
+	}
+	return disabled, nil
 }
 
 // HooksByIDs loads hooks, decrypted, by ID; missing ones are left out.

@@ -46,7 +46,7 @@ func TestClaimDeliveriesHookByHook(t *testing.T) {
 	seen := map[int64]bool{}
 	claim := func(limit int, room map[int64]int, want map[int64]int, wantWaiting []int64) {
 		t.Helper()
-		got, waiting, err := s.ClaimDeliveries(ctx, now, lease, db.ClaimLimits{Count: limit, Room: func(h int64) int { return room[h] }})
+		got, waiting, err := s.ClaimDeliveries(ctx, "engine", now, lease, db.ClaimLimits{Count: limit, Room: func(h int64) int { return room[h] }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestClaimDeliveriesBoundsPayloadBytes(t *testing.T) {
 	lease := now.Add(time.Minute)
 	claim := func(bytes int64) (n int, total int64, waiting []int64) {
 		t.Helper()
-		got, waiting, err := s.ClaimDeliveries(ctx, now, lease, db.ClaimLimits{Count: 100, Bytes: bytes})
+		got, waiting, err := s.ClaimDeliveries(ctx, "engine", now, lease, db.ClaimLimits{Count: 100, Bytes: bytes, FirstAnySize: true})
 		if err != nil {
 			t.Fatal(err)
 		}

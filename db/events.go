@@ -86,10 +86,12 @@ type PublishOptions struct {
 	// Admit, when set, is asked inside the transaction whether the caller
 	// takes the new deliveries of one publication into memory to send at
 	// once: one per hook ID, with payloadBytes the sum of their payloads'
-	// sizes. Those are created leased until LeaseUntil instead of due now,
-	// which saves claiming them. If the caller dies first, the lease runs
-	// out and they are claimed from the outbox like any other.
+	// sizes. Those are created leased to LeaseOwner until LeaseUntil
+	// instead of due now, which saves claiming them. If the caller dies
+	// first, the lease runs out and they are claimed from the outbox like
+	// any other.
 	Admit      func(hookIDs []int64, payloadBytes int64) bool
+	LeaseOwner string
 	LeaseUntil time.Time
 }
 
@@ -203,7 +205,7 @@ type sampleKey struct {
 type target struct {
 	event, hook, size int64
 	due               time.Time
-	leased            bool
+	owner             *string // leased to, or nil
 }
 
 func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
@@ -380,7 +382,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 	}
 	if leased {
 		for i := range targets {
-			targets[i].due, targets[i].leased = opt.LeaseUntil, true
+			targets[i].due, targets[i].owner = opt.LeaseUntil.UTC(), &opt.LeaseOwner
 		}
 	}
 	return targets, nil
@@ -391,20 +393,20 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now ti
 	out := make([]NewDelivery, 0, len(targets))
 	for start := 0; start < len(targets); start += deliveryInsertChunk {
 		chunk := targets[start:min(start+deliveryInsertChunk, len(targets))]
-		args := make([]any, 0, 6*len(chunk))
+		args := make([]any, 0, 7*len(chunk))
 		values := make([]string, 0, len(chunk))
 		keys := make([]string, len(chunk))
 		for i, t := range chunk {
 			keys[i] = uuid.NewString()
-			args = append(args, t.event, t.hook, keys[i], t.size, t.due, now)
-			values = append(values, "(?, ?, ?, ?, ?, ?)")
+			args = append(args, t.event, t.hook, keys[i], t.size, t.due, t.owner, now)
+			values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
 		}
 		// One statement per chunk, so the outbox is written as fast as
 		// events arrive. No RETURNING: it costs more than the insert. In
 		// the write transaction SQLite gives the rows of one INSERT
 		// consecutive rowids ending at the last insert rowid (sqlite.go).
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deliveries
-			(event_id, hook_id, idempotency_key, payload_size, available_at, created_at) VALUES `+strings.Join(values, ", ")), args...)
+			(event_id, hook_id, idempotency_key, payload_size, available_at, lease_owner, created_at) VALUES `+strings.Join(values, ", ")), args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert deliveries: %w", err)
 		}
@@ -413,7 +415,7 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now ti
 			return nil, err
 		}
 		for i, t := range chunk {
-			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.leased})
+			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil})
 		}
 	}
 	return out, nil

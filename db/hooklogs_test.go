@@ -65,10 +65,10 @@ func TestHookLogSentBody(t *testing.T) {
 	}
 	viaEvent := &model.HookLog{HookID: h.ID, EventID: &sample.ID, Trigger: "push_hooks", ResponseStatus: "200", ResponseBody: []byte{}}
 	own := &model.HookLog{HookID: h.ID, Trigger: "push_hooks", ResponseStatus: "200", ResponseBody: []byte{}, RequestData: []byte(`{"rendered":true}`)}
-	if err := s.RecordOutcomes(ctx, []db.Outcome{{Log: viaEvent}}); err != nil {
+	if _, err := s.RecordOutcomes(ctx, "", []db.Outcome{{Log: viaEvent}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordOutcomes(ctx, []db.Outcome{{Log: own}}); err != nil {
+	if _, err := s.RecordOutcomes(ctx, "", []db.Outcome{{Log: own}}); err != nil {
 		t.Fatal(err)
 	}
 	shown, err := s.HookLog(ctx, h.ID, viaEvent.ID)

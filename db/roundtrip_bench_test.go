@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -47,7 +48,9 @@ func BenchmarkStoreRoundTrip(b *testing.B) {
 		for j := range pubs {
 			pubs[j] = db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: body, FireHooks: true}}}
 		}
-		_, created, _, err := s.PublishBatch(context.Background(), pubs, db.PublishOptions{})
+		// Created leased, as the engine's hot path does.
+		_, created, _, err := s.PublishBatch(context.Background(), pubs, db.PublishOptions{
+			Admit: func([]int64, int64) bool { return true }, LeaseOwner: "bench", LeaseUntil: time.Now().Add(time.Minute)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,7 +65,7 @@ func BenchmarkStoreRoundTrip(b *testing.B) {
 				ExecutionDuration: 0.0012, IdempotencyKey: d.IdempotencyKey,
 			}}
 		}
-		if err := s.RecordOutcomes(context.Background(), outs); err != nil {
+		if _, err := s.RecordOutcomes(context.Background(), "bench", outs); err != nil {
 			b.Fatal(err)
 		}
 		deliveries += len(created)

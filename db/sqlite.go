@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
@@ -85,4 +86,15 @@ func firstInsertedID(res sql.Result, n int) (int64, error) {
 		return 0, err
 	}
 	return last - int64(n) + 1, nil
+}
+
+// parseStoreTime reads a timestamp that lost its column type on the way
+// out (an aggregate such as MIN of a TIMESTAMP column comes back as text).
+func parseStoreTime(s string) time.Time {
+	for _, layout := range append([]string{time.RFC3339Nano}, sqlite3.SQLiteTimestampFormats...) {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }

@@ -44,7 +44,7 @@ func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 			due = true
 		case <-poll.C:
 			due = true
-		case <-e.room:
+		case <-e.freed:
 			due = unknown || e.roomFor(waiting)
 		}
 	}
@@ -55,53 +55,91 @@ func (e *Engine) claimLoop(ctx context.Context, outcomes chan<- db.Outcome) {
 // have room for an eighth of what the engine holds, or one of them is down
 // to its last round of sends.
 func (e *Engine) roomFor(hooks []int64) bool {
-	e.load.mu.Lock()
-	defer e.load.mu.Unlock()
-	if e.load.total > 0 && e.opt.MaxHeldBytes-e.load.bytes < e.opt.MaxHeldBytes/8 {
+	r := e.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.count > 0 && r.maxBytes-r.bytes < r.maxBytes/8 {
 		return false
 	}
 	room := 0
 	for _, id := range hooks {
-		held := e.load.perHook[id]
+		held := r.perHook[id]
 		if held <= e.opt.PerHook {
 			return true
 		}
-		room += e.maxHeldPerHook() - held
+		room += r.maxPerHook - held
 	}
-	return len(hooks) > 0 && room >= e.maxHeld()/8
+	return len(hooks) > 0 && room >= r.maxCount/8
 }
 
-// claim leases due deliveries for the room left in memory, at most
-// maxHeldPerHook held per hook and MaxHeldBytes of payloads in all (a
-// claim takes its first delivery whatever its size, so the engine may hold
-// one payload more), and hands them to the dispatcher. It
-// returns how many it claimed and the hooks it left due deliveries behind
-// for; looked is false when it had no room to look.
+// claim reserves the room left in memory, leases due deliveries from the
+// outbox within it — at most the per-hook room for each hook, the free
+// count and bytes in all — keeps the room of what it took, gives back the
+// rest, and hands the deliveries to the dispatcher. It returns how many it
+// claimed and the hooks it left due deliveries behind for; looked is false
+// when it had no room to look.
 func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, waiting []int64, looked bool, err error) {
-	e.load.mu.Lock()
-	free, busy := e.maxHeld()-e.load.total, e.load.total > 0
-	freeBytes := e.opt.MaxHeldBytes - e.load.bytes
-	held := make(map[int64]int, len(e.load.perHook))
-	for id, n := range e.load.perHook {
-		held[id] = n
-	}
-	e.load.mu.Unlock()
 	// While busy, claim in big batches: a claim costs a transaction however
 	// few rows it takes. The poll and every wake-up claim again.
-	if free <= 0 || busy && (free < e.maxHeld()/8 || freeBytes < e.opt.MaxHeldBytes/8) {
+	e.claims.Add(1)
+	res := e.room.reserve(e.maxHeld()/8, e.opt.MaxHeldBytes/8)
+	if res == nil {
 		return 0, nil, false, nil
 	}
-	room := func(hookID int64) int { return e.maxHeldPerHook() - held[hookID] }
+	taken := map[int64]int{}
+	var takenBytes int64
+	settled := false
+	defer func() {
+		if !settled {
+			res.settle(taken, takenBytes)
+		}
+	}()
 	st, err := e.store.CachedSettings(ctx)
 	if err != nil {
 		return 0, nil, false, err
 	}
 	now := e.now()
-	claims, waiting, err := e.store.ClaimDeliveries(ctx, now, now.Add(lease(st)),
-		db.ClaimLimits{Count: free, Bytes: freeBytes, Room: room})
+	claims, waiting, err := e.store.ClaimDeliveries(ctx, e.id, now, e.leaseUntil(now),
+		db.ClaimLimits{Count: res.count, Bytes: res.bytes, FirstAnySize: res.empty, Room: res.hookRoom})
 	if err != nil || len(claims) == 0 {
 		return 0, waiting, err == nil, err
 	}
+	batch, err := e.jobsFor(ctx, claims, st, outcomes)
+	if err != nil {
+		// Leased to this engine but not held: hand them back now rather
+		// than let the heartbeat keep them.
+		ids := make([]int64, len(claims))
+		for i, c := range claims {
+			ids[i] = c.ID
+		}
+		if rerr := e.store.ReleaseDeliveries(context.WithoutCancel(ctx), e.id, ids); rerr != nil {
+			e.log.Error("hand back claimed deliveries", "err", rerr)
+		}
+		return 0, nil, false, err
+	}
+	for _, j := range batch {
+		taken[j.Hook.ID]++
+		takenBytes += j.size
+	}
+	res.settle(taken, takenBytes)
+	settled = true
+	if len(batch) > 0 {
+		select {
+		case e.ready <- batch:
+		case <-ctx.Done():
+			// Shutting down: hand them back at once.
+			e.handBack(context.WithoutCancel(ctx), batch)
+			return 0, nil, true, nil
+		}
+	}
+	return len(claims), waiting, true, nil
+}
+
+// jobsFor loads what claimed deliveries need — hooks, and events with
+// their prepared payloads, one per event — and makes them jobs. A delivery
+// whose hook or event is gone, or whose event's payload cannot be read,
+// ends at once with the outcome it gets.
+func (e *Engine) jobsFor(ctx context.Context, claims []db.Claim, st model.Settings, outcomes chan<- db.Outcome) ([]Job, error) {
 	hookIDs := make([]int64, 0, len(claims))
 	eventIDs := make([]int64, 0, len(claims))
 	for _, c := range claims {
@@ -110,9 +148,8 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 	}
 	hooks, err := e.store.HooksByIDs(ctx, hookIDs)
 	if err != nil {
-		return 0, nil, false, err
+		return nil, err
 	}
-	// One prepared payload per event, shared by all its hooks.
 	events := make(map[int64]*db.DeliveryEvent, len(eventIDs))
 	payloads := make(map[int64]*Payload, len(eventIDs))
 	var missing []int64
@@ -129,7 +166,7 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 		var loaded map[int64]*db.DeliveryEvent
 		loaded, unreadable, err = e.store.DeliveryEvents(ctx, missing)
 		if err != nil {
-			return 0, nil, false, err
+			return nil, err
 		}
 		for id, ev := range loaded {
 			events[id] = ev
@@ -153,26 +190,10 @@ func (e *Engine) claim(ctx context.Context, outcomes chan<- db.Outcome) (n int, 
 			outcomes <- e.unreadableOutcome(c, h, ev, err)
 			continue
 		}
-		e.load.add(c.HookID, c.PayloadSize)
 		batch = append(batch, Job{DeliveryID: c.ID, Hook: h, Event: ev,
 			Payload: payloads[c.EventID], IdempotencyKey: c.IdempotencyKey, Settings: st, size: c.PayloadSize})
 	}
-	if len(batch) > 0 {
-		select {
-		case e.claimed <- batch:
-		case <-ctx.Done():
-			// Shutting down: hand them back at once.
-			ids := make([]int64, len(batch))
-			for i, j := range batch {
-				ids[i] = j.DeliveryID
-			}
-			if err := e.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids); err != nil {
-				e.log.Error("release claimed deliveries", "err", err)
-			}
-			return 0, nil, true, nil
-		}
-	}
-	return len(claims), waiting, true, nil
+	return batch, nil
 }
 
 // unreadableOutcome ends a delivery whose event's stored payload cannot be

@@ -7,17 +7,22 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// dispatcher owns the held deliveries until a worker takes them.
+// dispatcher owns the held deliveries until a worker takes them. It only
+// moves jobs in memory: whatever needs the store happens before a job
+// reaches it (claim.go, prepareLoop).
 type dispatcher struct {
 	e        *Engine
 	inflight map[int64]int   // hook → sends in progress
 	queued   map[int64][]Job // hook → held, waiting for the hook's turn
 }
 
-func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan finished, outcomes chan<- db.Outcome) error {
-	e := d.e
+func newDispatcher(e *Engine) *dispatcher {
+	return &dispatcher{e: e, inflight: map[int64]int{}, queued: map[int64][]Job{}}
+}
+
+func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan finished) error {
 	for {
-		if err := d.dispatch(ctx, jobs, done, outcomes); err != nil {
+		if err := d.dispatch(ctx, jobs, done); err != nil {
 			return err
 		}
 		select {
@@ -25,17 +30,15 @@ func (d *dispatcher) loop(ctx context.Context, jobs chan<- Job, done <-chan fini
 			return ctx.Err()
 		case f := <-done:
 			d.finish(f)
-		case batch := <-e.hot:
-			d.takeHot(ctx, batch, outcomes)
-		case batch := <-e.claimed:
+		case batch := <-d.e.ready:
 			d.take(batch)
 		}
 	}
 }
 
 // dispatch hands queued jobs to idle workers, respecting each hook's cap,
-// while taking in finished sends and hot deliveries.
-func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan finished, outcomes chan<- db.Outcome) error {
+// while taking in finished sends and new jobs.
+func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan finished) error {
 	for {
 		hookID, ok := d.next()
 		if !ok {
@@ -52,9 +55,7 @@ func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan 
 			}
 		case f := <-done:
 			d.finish(f)
-		case batch := <-d.e.hot:
-			d.takeHot(ctx, batch, outcomes)
-		case batch := <-d.e.claimed:
+		case batch := <-d.e.ready:
 			d.take(batch)
 		case <-ctx.Done():
 			return ctx.Err()
@@ -62,7 +63,6 @@ func (d *dispatcher) dispatch(ctx context.Context, jobs chan<- Job, done <-chan 
 	}
 }
 
-// take queues jobs the claimer leased from the outbox.
 func (d *dispatcher) take(batch []Job) {
 	for _, j := range batch {
 		d.queued[j.Hook.ID] = append(d.queued[j.Hook.ID], j)
@@ -83,17 +83,58 @@ func (d *dispatcher) finish(f finished) {
 	if d.inflight[f.hookID]--; d.inflight[f.hookID] <= 0 {
 		delete(d.inflight, f.hookID)
 	}
-	d.e.load.done(f.hookID, f.size)
+	d.e.room.release(f.hookID, f.size)
 	select {
-	case d.e.room <- struct{}{}:
+	case d.e.freed <- struct{}{}:
 	default:
 	}
 }
 
-// takeHot queues deliveries created leased to this engine. Their room was
-// reserved by admit.
-func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<- db.Outcome) {
-	e := d.e
+// unstarted returns the jobs still queued.
+func (d *dispatcher) unstarted() []Job {
+	var out []Job
+	for _, q := range d.queued {
+		out = append(out, q...)
+	}
+	return out
+}
+
+// hotJob is a delivery created leased to the running engine, with its
+// event already in memory.
+type hotJob struct {
+	d     db.NewDelivery
+	event *db.DeliveryEvent
+	p     *Payload
+	size  int64
+}
+
+// prepareLoop turns deliveries handed over by the publisher into jobs —
+// loading their hooks, with secrets — off the dispatcher's goroutine.
+func (e *Engine) prepareLoop(ctx context.Context, outcomes chan<- db.Outcome) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case batch := <-e.hot:
+			jobs := e.prepare(ctx, batch, outcomes)
+			if len(jobs) == 0 {
+				continue
+			}
+			select {
+			case e.ready <- jobs:
+			case <-ctx.Done():
+				e.handBack(context.WithoutCancel(ctx), jobs)
+				return
+			}
+		}
+	}
+}
+
+// prepare loads the hooks of hot deliveries. When they cannot be loaded,
+// the deliveries are handed back to the outbox at once (not left leased)
+// and claimed again; a delivery whose hook was deleted meanwhile ends
+// without a log row.
+func (e *Engine) prepare(ctx context.Context, batch []hotJob, outcomes chan<- db.Outcome) []Job {
 	st, err := e.store.CachedSettings(ctx)
 	ids := make([]int64, 0, len(batch))
 	for _, h := range batch {
@@ -103,19 +144,29 @@ func (d *dispatcher) takeHot(ctx context.Context, batch []hotJob, outcomes chan<
 	if err == nil {
 		hooks, err = e.store.HooksByIDs(ctx, ids)
 	}
+	jobs := make([]Job, 0, len(batch))
 	for _, h := range batch {
-		hook := hooks[h.d.HookID]
-		switch {
-		case err != nil:
-			// Leave it to the outbox: the lease runs out and it is claimed.
-			e.log.Error("load hooks for delivery", "err", err)
-			e.load.done(h.d.HookID, h.size)
-		case hook == nil:
-			outcomes <- db.Outcome{DeliveryID: h.d.ID} // deleted meanwhile
-			e.load.done(h.d.HookID, h.size)
-		default:
-			d.queued[hook.ID] = append(d.queued[hook.ID], Job{DeliveryID: h.d.ID, Hook: hook, Event: h.event,
-				Payload: h.p, IdempotencyKey: h.d.IdempotencyKey, Settings: st, size: h.size})
+		jobs = append(jobs, Job{DeliveryID: h.d.ID, Hook: hooks[h.d.HookID], Event: h.event,
+			Payload: h.p, IdempotencyKey: h.d.IdempotencyKey, Settings: st, size: h.size})
+		if hooks[h.d.HookID] == nil {
+			jobs[len(jobs)-1].Hook = &model.Hook{ID: h.d.HookID}
 		}
 	}
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("load hooks for delivery; handing the deliveries back to the outbox", "err", err)
+		}
+		e.handBack(context.WithoutCancel(ctx), jobs)
+		return nil
+	}
+	out := jobs[:0]
+	for _, j := range jobs {
+		if hooks[j.Hook.ID] == nil {
+			e.room.release(j.Hook.ID, j.size)
+			outcomes <- db.Outcome{DeliveryID: j.DeliveryID} // deleted meanwhile
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
 }

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/model"
 )
@@ -22,7 +25,7 @@ type Job struct {
 	// Settings are the application settings read when the job was taken.
 	Settings model.Settings
 
-	size int64 // the event's payload size, counted against MaxHeldBytes
+	size int64 // the room it holds in memory (see room)
 }
 
 // EngineOptions tune the engine; zero values take the defaults.
@@ -34,89 +37,73 @@ type EngineOptions struct {
 	PerHook int
 	// MaxHeldBytes bounds the payloads of the deliveries held in memory,
 	// each delivery counted with its event's payload size (default 64
-	// MiB). So that nothing is stuck, a claim takes its first delivery and
-	// an engine holding nothing takes a publish's deliveries whatever their
-	// size: the bound is overshot by at most one payload or one publish.
+	// MiB); see room for the one exception.
 	MaxHeldBytes int64
+	// Lease is how long a delivery leased to this engine stays its own
+	// without a heartbeat (default 30s); Heartbeat is how often the engine
+	// renews its leases (default 5s). A delivery held in memory or on the
+	// wire is renewed until its outcome is recorded.
+	Lease     time.Duration
+	Heartbeat time.Duration
+	// SoleInstance says no other engine can use the store (SQLite, with the
+	// data directory locked): every lease left by an earlier process is
+	// released when the engine starts, so its deliveries go out at once.
+	SoleInstance bool
 	// BatchSize and BatchWait bound how many outcomes are written in one
 	// transaction and how long the first of them waits (256, 5ms).
 	BatchSize int
 	BatchWait time.Duration
 	// Poll is how often the outbox is checked without a wake-up, which
-	// finds deliveries whose lease expired (default 1s).
+	// finds deliveries published by another process and leases that ran
+	// out (default 1s).
 	Poll time.Duration
 	// PruneEvery is how often old log rows are deleted (default 10m).
 	PruneEvery time.Duration
 	// ExternalURL makes image URLs in payloads absolute.
 	ExternalURL string
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Registerer, when set, gets the engine's Prometheus metrics.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
-// Engine delivers the outbox. Publishing stores events and their
-// deliveries in one transaction (concurrent publishes commit together);
-// while the engine runs and has room, new deliveries are created leased to
-// it and go straight to its workers. Everything else — deliveries
-// published by another process, left over by a restart, or whose worker
-// died — is claimed from the outbox with a lease. A bounded pool of
-// workers sends, capped per hook, and outcomes are written in batches
-// with their log rows and the hooks' auto-disable state.
+// Engine delivers the outbox. Its roles, each in its own file:
+//   - the publisher (publish.go) writes events and their deliveries in a
+//     group commit; the deliveries the engine has room for are created
+//     leased to it and handed over at once;
+//   - the claimer (claim.go) leases due deliveries from the outbox —
+//     published by another process, left by a crash, handed back;
+//   - the dispatcher (dispatch.go) gives held deliveries to a bounded pool
+//     of workers, capped per hook, and the workers send (attempt.go);
+//   - the recorder (record.go) writes outcomes in batches, each only while
+//     the delivery's lease is still this engine's;
+//   - the heartbeat (lease.go) keeps this engine's leases;
+//   - Test and Resend (manual.go) and the pruner (prune.go) stand apart.
+//
+// Every lease names this engine's instance ID. Room in memory (room.go) is
+// reserved before deliveries are taken, so its bounds hold.
 type Engine struct {
 	store   *db.Store
 	sender  *Sender
 	opt     EngineOptions
 	log     *slog.Logger
 	now     func() time.Time
-	wake    chan struct{}
+	id      string // this instance: the owner of its leases
+	pub     *Publisher
+	metrics *metrics
 	limiter *callLimiter
+	room    *room
+	events  *eventCache // recent events with their prepared payloads
 
-	running atomic.Bool
-	hot     chan []hotJob // deliveries created leased to this engine
-	claimed chan []Job    // deliveries claimed from the outbox
-	room    chan struct{} // a held delivery finished: the claimer may take more
-	load    load          // deliveries held in memory: queued or in flight
-	events  *eventCache   // recent events with their prepared payloads
+	wake  chan struct{} // deliveries are due in the outbox
+	freed chan struct{} // a held delivery finished: the claimer may take more
+	hot   chan []hotJob // deliveries created leased to this engine
+	ready chan []Job    // deliveries for the dispatcher
 
-	pubMu      sync.Mutex
-	pubPending []*pubReq
-	pubLeader  bool
-}
+	handoff sync.RWMutex // running changes under it; hot hand-offs read it
+	running bool
 
-// hotJob is a delivery created leased to the running engine, with its
-// event already in memory.
-type hotJob struct {
-	d     db.NewDelivery
-	event *db.DeliveryEvent
-	p     *Payload
-	size  int64
-}
-
-// load counts the deliveries the engine holds, in total and per hook, and
-// their payload bytes, to bound memory and to keep every held delivery
-// sent well within its lease.
-type load struct {
-	mu      sync.Mutex
-	total   int
-	bytes   int64
-	perHook map[int64]int
-}
-
-func (l *load) add(hookID int64, size int64) {
-	l.mu.Lock()
-	l.total++
-	l.bytes += size
-	l.perHook[hookID]++
-	l.mu.Unlock()
-}
-
-func (l *load) done(hookID int64, size int64) {
-	l.mu.Lock()
-	l.total--
-	l.bytes -= size
-	if l.perHook[hookID]--; l.perHook[hookID] <= 0 {
-		delete(l.perHook, hookID)
-	}
-	l.mu.Unlock()
+	claims atomic.Int64 // claims run (or skipped for want of room), for tests
 }
 
 // NewEngine makes an engine over the store.
@@ -129,6 +116,12 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	}
 	if opt.MaxHeldBytes <= 0 {
 		opt.MaxHeldBytes = 64 << 20
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 30 * time.Second
+	}
+	if opt.Heartbeat <= 0 {
+		opt.Heartbeat = 5 * time.Second
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 256
@@ -148,11 +141,24 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now,
-		wake: make(chan struct{}, 1), limiter: newCallLimiter(), hot: make(chan []hotJob, 256),
-		claimed: make(chan []Job, 4), room: make(chan struct{}, 1),
-		load: load{perHook: map[int64]int{}}, events: newEventCache(eventCacheEvents, eventCacheBytes)}
+	e := &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now, id: uuid.NewString(),
+		limiter: newCallLimiter(), events: newEventCache(eventCacheEvents, eventCacheBytes),
+		room:  newRoom(heldPerWorker*opt.Workers, heldRounds*opt.PerHook, opt.MaxHeldBytes),
+		wake:  make(chan struct{}, 1),
+		freed: make(chan struct{}, 1),
+		hot:   make(chan []hotJob, 256),
+		ready: make(chan []Job, 4)}
+	e.metrics = newMetrics(e)
+	if opt.Registerer != nil {
+		e.metrics.register(opt.Registerer)
+	}
+	e.pub = NewPublisher(store, PublisherOptions{ExternalURL: opt.ExternalURL})
+	e.pub.engine = e
+	return e
 }
+
+// InstanceID is the ID this engine's leases name as their owner.
+func (e *Engine) InstanceID() string { return e.id }
 
 // Notify wakes the engine: deliveries are due in the outbox.
 func (e *Engine) Notify() {
@@ -170,71 +176,22 @@ const (
 )
 
 // heldRounds is how many times over a hook's concurrency cap the engine
-// holds deliveries for it: the last of them waits that many timeouts. A
-// delivery that finds no room is written to the outbox unleased and
+// holds deliveries for it, and heldPerWorker how many per worker in all.
+// A delivery that finds no room is written to the outbox unleased and
 // claimed later, which costs a write transaction and a read of its event;
 // under a sustained load of fast hooks that path took 45% of deliveries
-// with 8 rounds and takes 20% with 32. The price is a longer lease, which
-// is how long a crash keeps held deliveries waiting.
-const heldRounds = 32
+// with 8 rounds and takes 20% with 32. Holding more costs nothing in
+// recovery: the heartbeat keeps held deliveries leased however long they
+// wait, and a restart releases them at once.
+const (
+	heldRounds    = 32
+	heldPerWorker = 32
+)
 
-// lease is how long a delivery held by the engine stays its own: long
-// enough to wait its turn behind heldRounds rounds of timeouts, and send.
-func lease(st model.Settings) time.Duration {
-	return (heldRounds+1)*time.Duration(st.WebhookTimeout)*time.Second + 30*time.Second
-}
+func (e *Engine) maxHeld() int { return heldPerWorker * e.opt.Workers }
 
-// maxHeld bounds the deliveries held in memory; maxHeldPerHook keeps a
-// slow hook's queue short enough to drain within the lease.
-func (e *Engine) maxHeld() int        { return 32 * e.opt.Workers }
-func (e *Engine) maxHeldPerHook() int { return heldRounds * e.opt.PerHook }
-
-// bytesFull reports whether the held payloads leave no room for one of
-// size; the caller holds e.load.mu.
-func (e *Engine) bytesFull(size int64) bool {
-	return e.load.total > 0 && e.load.bytes+size > e.opt.MaxHeldBytes
-}
-
-// admit reserves room for new deliveries to hooks with payloadBytes of
-// payloads in all, all or nothing.
-func (e *Engine) admit(hookIDs []int64, payloadBytes int64) bool {
-	if !e.running.Load() {
-		return false
-	}
-	per := map[int64]int{}
-	for _, id := range hookIDs {
-		per[id]++
-	}
-	e.load.mu.Lock()
-	defer e.load.mu.Unlock()
-	if e.load.total+len(hookIDs) > e.maxHeld() || e.bytesFull(payloadBytes) {
-		return false
-	}
-	for id, n := range per {
-		if e.load.perHook[id]+n > e.maxHeldPerHook() {
-			return false
-		}
-	}
-	for id, n := range per {
-		e.load.perHook[id] += n
-	}
-	e.load.total += len(hookIDs)
-	e.load.bytes += payloadBytes
-	return true
-}
-
-// unadmit gives back what admit reserved.
-func (e *Engine) unadmit(hookIDs []int64, payloadBytes int64) {
-	e.load.mu.Lock()
-	defer e.load.mu.Unlock()
-	for _, id := range hookIDs {
-		if e.load.perHook[id]--; e.load.perHook[id] <= 0 {
-			delete(e.load.perHook, id)
-		}
-	}
-	e.load.total -= len(hookIDs)
-	e.load.bytes -= payloadBytes
-}
+// leaseUntil is when a lease taken or renewed now ends.
+func (e *Engine) leaseUntil(now time.Time) time.Time { return now.Add(e.opt.Lease) }
 
 type finished struct {
 	hookID int64
@@ -244,77 +201,65 @@ type finished struct {
 // Run delivers until ctx is cancelled, then shuts down gracefully: it stops
 // taking work, hands back deliveries it held but had not started, lets
 // in-flight sends finish (each is bounded by the webhook timeout), and
-// writes their outcomes before returning.
+// writes their outcomes before returning. Its leases are renewed until
+// then.
 func (e *Engine) Run(ctx context.Context) error {
+	if err := e.register(ctx); err != nil {
+		return err
+	}
 	jobs := make(chan Job)
 	done := make(chan finished, e.opt.Workers)
 	outcomes := make(chan db.Outcome, e.opt.BatchSize*2)
 
 	// Sends are not cancelled by shutdown: a request already on the wire
-	// finishes (or times out) and its outcome is recorded.
+	// finishes (or times out) and its outcome is recorded, under leases
+	// the heartbeat keeps until then.
 	sendCtx := context.WithoutCancel(ctx)
+	beatCtx, stopBeat := context.WithCancel(sendCtx)
+	var background sync.WaitGroup
+	background.Go(func() { e.heartbeatLoop(beatCtx) })
 	var workers sync.WaitGroup
 	for i := 0; i < e.opt.Workers; i++ {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
+		workers.Go(func() {
 			for j := range jobs {
 				outcomes <- e.attempt(sendCtx, j)
 				done <- finished{j.Hook.ID, j.size}
 			}
-		}()
+		})
 	}
 	recorderDone := make(chan struct{})
 	go func() {
 		defer close(recorderDone)
 		e.record(sendCtx, outcomes)
 	}()
-	pruneDone := make(chan struct{})
-	go func() {
-		defer close(pruneDone)
-		e.pruneLoop(ctx)
-	}()
+	background.Go(func() { e.pruneLoop(ctx) })
 
-	e.running.Store(true)
-	claimerDone := make(chan struct{})
-	go func() {
-		defer close(claimerDone)
-		e.claimLoop(ctx, outcomes)
-	}()
-	d := &dispatcher{e: e, inflight: map[int64]int{}, queued: map[int64][]Job{}}
-	err := d.loop(ctx, jobs, done, outcomes)
-	e.running.Store(false)
-	<-claimerDone
+	e.setRunning(true)
+	var takers sync.WaitGroup
+	takers.Go(func() { e.claimLoop(ctx, outcomes) })
+	takers.Go(func() { e.prepareLoop(ctx, outcomes) })
+	d := newDispatcher(e)
+	err := d.loop(ctx, jobs, done)
+	e.setRunning(false)
+	takers.Wait()
 
-	// Shutdown: hand back what was held but never started, including hot
-	// deliveries published while the loop was stopping.
-	var release []int64
-	for _, q := range d.queued {
-		for _, j := range q {
-			release = append(release, j.DeliveryID)
-		}
-	}
+	// Hand back what was held but never started.
+	release := d.unstarted()
 	for {
 		select {
 		case batch := <-e.hot:
 			for _, h := range batch {
-				release = append(release, h.d.ID)
+				release = append(release, Job{DeliveryID: h.d.ID, Hook: &model.Hook{ID: h.d.HookID}, size: h.size})
 			}
 			continue
-		case batch := <-e.claimed:
-			for _, j := range batch {
-				release = append(release, j.DeliveryID)
-			}
+		case batch := <-e.ready:
+			release = append(release, batch...)
 			continue
 		default:
 		}
 		break
 	}
-	if len(release) > 0 {
-		if rerr := e.store.ReleaseDeliveries(sendCtx, release); rerr != nil {
-			e.log.Error("release held deliveries", "err", rerr, "count", len(release))
-		}
-	}
+	e.handBack(sendCtx, release)
 	close(jobs)
 	go func() {
 		for range done { // drain so workers never block
@@ -324,12 +269,41 @@ func (e *Engine) Run(ctx context.Context) error {
 	close(done)
 	close(outcomes)
 	<-recorderDone
-	<-pruneDone
-	e.load.mu.Lock()
-	e.load.total, e.load.bytes, e.load.perHook = 0, 0, map[int64]int{}
-	e.load.mu.Unlock()
+	stopBeat()
+	background.Wait()
+	e.unregister(sendCtx)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+func (e *Engine) setRunning(v bool) {
+	e.handoff.Lock()
+	e.running = v
+	e.handoff.Unlock()
+}
+
+func (e *Engine) isRunning() bool {
+	e.handoff.RLock()
+	defer e.handoff.RUnlock()
+	return e.running
+}
+
+// handBack gives back the room of held deliveries this engine will not
+// send, and makes them due again at once for whoever claims next.
+func (e *Engine) handBack(ctx context.Context, jobs []Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.DeliveryID
+		e.room.release(j.Hook.ID, j.size)
+	}
+	if err := e.store.ReleaseDeliveries(ctx, e.id, ids); err != nil {
+		e.log.Error("hand back deliveries", "err", err, "count", len(ids))
+		return
+	}
+	e.Notify()
 }

@@ -96,6 +96,19 @@ func (e *engineEnv) start() {
 	e.t.Cleanup(e.stop)
 }
 
+// claimRounds waits until the engine's claimer has run n more claims.
+func (e *engineEnv) claimRounds(n int64) {
+	e.t.Helper()
+	target := e.engine.claims.Load() + n
+	deadline := time.Now().Add(10 * time.Second)
+	for e.engine.claims.Load() < target {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the claimer ran %d claims in 10 s, want %d", e.engine.claims.Load()-target+n, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // settings changes the application settings.
 func (e *engineEnv) settings(fn func(*model.Settings)) {
 	e.t.Helper()

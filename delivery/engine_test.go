@@ -214,16 +214,20 @@ func TestEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
 	e.publish(e.push("refs/heads/main"))
 	ctx := context.Background()
 	now := e.clock.Now()
-	claims, _, err := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), db.ClaimLimits{Count: 10})
+	// Another instance, alive when the engine starts, claims it and dies.
+	if err := e.store.RegisterInstance(ctx, db.Instance{ID: "other", StartedAt: now, HeartbeatAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	claims, _, err := e.store.ClaimDeliveries(ctx, "other", now, now.Add(time.Minute), db.ClaimLimits{Count: 10})
 	if err != nil || len(claims) != 1 {
 		t.Fatalf("claim: %v %v", claims, err)
 	}
 	// A second claimer gets nothing while the lease holds.
-	if again, _, _ := e.store.ClaimDeliveries(ctx, now, now.Add(time.Minute), db.ClaimLimits{Count: 10}); len(again) != 0 {
+	if again, _, _ := e.store.ClaimDeliveries(ctx, "third", now, now.Add(time.Minute), db.ClaimLimits{Count: 10}); len(again) != 0 {
 		t.Fatalf("a leased delivery was claimed twice: %v", again)
 	}
 	e.start()
-	time.Sleep(50 * time.Millisecond) // several polls: the lease must hold
+	e.claimRounds(3) // several claims: the lease must hold
 	if got := len(rcv.requests()); got != 0 {
 		t.Fatalf("sent %d times during the lease", got)
 	}
@@ -412,7 +416,7 @@ func TestEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
 		t.Fatalf("after shutdown: %d logs and %d pending, want the in-flight one recorded and the other pending", len(logs), pending)
 	}
 	// Handed back, not leased: the next start sends it at once.
-	claims, _, _ := e.store.ClaimDeliveries(context.Background(), e.clock.Now(), e.clock.Now().Add(time.Minute), db.ClaimLimits{Count: 10})
+	claims, _, _ := e.store.ClaimDeliveries(context.Background(), "next", e.clock.Now(), e.clock.Now().Add(time.Minute), db.ClaimLimits{Count: 10})
 	if len(claims) != 1 {
 		t.Fatalf("the unstarted delivery was not handed back: %v", claims)
 	}
@@ -490,10 +494,9 @@ func TestEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
 	free()
 }
 
-// The payloads the engine holds stay within MaxHeldBytes (plus one payload
-// at most), whether deliveries arrive leased from a publish or are claimed
-// from the outbox; what does not fit waits in the outbox and is sent when
-// room frees.
+// The payloads the engine holds stay within MaxHeldBytes, whether
+// deliveries arrive leased from a publish or are claimed from the outbox;
+// what does not fit waits in the outbox and is sent when room frees.
 func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 	const size, bound = 16 << 10, 64 << 10
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 2, 2, bound })
@@ -512,34 +515,22 @@ func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 	for i := 0; i < n/2; i++ { // claimed from the outbox
 		e.publish(big())
 	}
-	var peak int64
-	stopWatch := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for {
-			e.engine.load.mu.Lock()
-			peak = max(peak, e.engine.load.bytes)
-			e.engine.load.mu.Unlock()
-			select {
-			case <-stopWatch:
-				return
-			case <-time.After(100 * time.Microsecond):
-			}
-		}
-	}()
 	e.start()
 	for i := 0; i < n/2; i++ { // published while the engine runs
 		e.publish(big())
 	}
-	time.Sleep(50 * time.Millisecond) // several polls while the receiver hangs
+	e.claimRounds(3) // several claims while the receiver hangs
 	close(release)
 	e.logs(h.ID, n)
 	e.idle()
-	close(stopWatch)
-	<-watched
-	if peak == 0 || peak > bound+size {
-		t.Errorf("peak held payload bytes %d, want at most %d", peak, bound+size)
+	r := e.engine.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.peakBytes == 0 || r.peakBytes > bound {
+		t.Errorf("peak held payload bytes %d, want at most %d", r.peakBytes, bound)
+	}
+	if r.count != 0 || r.bytes != 0 || len(r.perHook) != 0 {
+		t.Errorf("after the last send the engine still counts %d held, %d bytes, %v per hook", r.count, r.bytes, r.perHook)
 	}
 }
 

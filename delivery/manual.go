@@ -100,8 +100,12 @@ func (e *Engine) sendNow(ctx context.Context, hook *model.Hook, trigger model.Tr
 	}
 	l := LogRow(hook.ID, eventID, key, a, p)
 	out := db.Outcome{Log: l, Success: a.Success(), CountsForState: hook.Kind.AutoDisables()}
-	if err := e.store.RecordOutcomes(ctx, []db.Outcome{out}); err != nil {
+	res, err := e.store.RecordOutcomes(ctx, e.id, []db.Outcome{out})
+	if err != nil {
 		return nil, fmt.Errorf("record webhook attempt: %w", err)
+	}
+	if res.Recorded == 0 {
+		return nil, model.NotFound("Hook") // deleted while the request was on the wire
 	}
 	return l, nil
 }

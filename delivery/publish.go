@@ -3,10 +3,39 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/model"
 )
+
+// PublisherOptions configure a Publisher.
+type PublisherOptions struct {
+	// ExternalURL makes image URLs in payloads absolute.
+	ExternalURL string
+}
+
+// Publisher is the way into the outbox: it stores events and one delivery
+// per matching hook, and returns only once they are on disk. Concurrent
+// calls are committed in one transaction (group commit). It needs no
+// Sender: `hooklab publish` uses one on its own, and a running server's
+// engine delivers what it wrote. Inside the server the engine's own
+// publisher creates the deliveries it has room for leased to it, and hands
+// them straight to its workers.
+type Publisher struct {
+	store  *db.Store
+	opt    PublisherOptions
+	engine *Engine // set for the engine's own publisher
+
+	mu      sync.Mutex
+	pending []*pubReq
+	leading bool
+}
+
+// NewPublisher makes a publisher over the store.
+func NewPublisher(store *db.Store, opt PublisherOptions) *Publisher {
+	return &Publisher{store: store, opt: opt}
+}
 
 // pubReq is one publish call waiting for its group commit.
 type pubReq struct {
@@ -14,20 +43,29 @@ type pubReq struct {
 	payloads map[int]*Payload // event index → prepared payload
 	res      db.PublishResult
 	err      error
-	done     chan struct{}
+	done     chan struct{} // closed when committed
+	lead     chan struct{} // closed when this call is to commit for the others
 }
 
-// PublishEvents prepares events for sending once — image URLs made
-// absolute, the push limit applied — and stores them with their
-// deliveries. It returns only after the outbox is on disk. Concurrent calls
-// are committed in one transaction (group commit): the first caller writes
-// for everyone waiting.
+// PublishEvents publishes events through the engine's publisher.
+func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error) {
+	return e.pub.Publish(ctx, projectID, groupID, events, uuid)
+}
+
+// Publish prepares events for sending once — image URLs made absolute, the
+// push limit applied — and stores them with their deliveries.
 //
 // Events are for projectID, or for groupID when projectID is 0. uuid, when
 // the publishing request carried X-Gitlab-Event-UUID, is reused and
 // recursion detection applies.
-func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error) {
-	st, err := e.store.CachedSettings(ctx)
+//
+// One caller at a time commits (the leader), for itself and everyone who
+// arrived while the previous commit ran. When it is done, it passes the
+// lead to the first of those still waiting: no caller commits more than
+// its own batch, so however sustained the load, a call waits for at most
+// the commit in progress and its own.
+func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error) {
+	st, err := p.store.CachedSettings(ctx)
 	if err != nil {
 		return db.PublishResult{}, err
 	}
@@ -40,9 +78,10 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		pub:      db.Publication{UUID: uuid, Recursive: uuid != "", ProjectID: projectID, GroupID: groupID},
 		payloads: map[int]*Payload{},
 		done:     make(chan struct{}),
+		lead:     make(chan struct{}),
 	}
 	for i, ev := range events {
-		body, err := eventBody(ev, e.opt.ExternalURL)
+		body, err := eventBody(ev, p.opt.ExternalURL)
 		if err != nil {
 			return db.PublishResult{}, err
 		}
@@ -50,28 +89,32 @@ func (e *Engine) PublishEvents(ctx context.Context, projectID, groupID int64, ev
 		r.payloads[i] = NewStoredPayload(body, nil)
 	}
 
-	e.pubMu.Lock()
-	e.pubPending = append(e.pubPending, r)
-	if e.pubLeader {
-		e.pubMu.Unlock()
-		<-r.done
-		return r.res, r.err
-	}
-	e.pubLeader = true
-	e.pubMu.Unlock()
-	for {
-		e.pubMu.Lock()
-		batch := e.pubPending
-		e.pubPending = nil
-		if len(batch) == 0 {
-			e.pubLeader = false
-			e.pubMu.Unlock()
-			break
+	p.mu.Lock()
+	p.pending = append(p.pending, r)
+	if p.leading {
+		p.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.res, r.err
+		case <-r.lead:
 		}
-		e.pubMu.Unlock()
-		e.commit(context.WithoutCancel(ctx), batch, st)
+	} else {
+		p.leading = true
+		p.mu.Unlock()
 	}
-	<-r.done
+	// Leading: commit everyone waiting (r among them), then pass the lead.
+	p.mu.Lock()
+	batch := p.pending
+	p.pending = nil
+	p.mu.Unlock()
+	p.commit(context.WithoutCancel(ctx), batch)
+	p.mu.Lock()
+	if len(p.pending) > 0 {
+		close(p.pending[0].lead)
+	} else {
+		p.leading = false
+	}
+	p.mu.Unlock()
 	return r.res, r.err
 }
 
@@ -89,29 +132,35 @@ func eventBody(ev *model.Event, externalURL string) ([]byte, error) {
 	return body, nil
 }
 
-// commit stores a batch of publications in one transaction and hands the
-// deliveries created leased to the running engine's workers.
-func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings) {
+// commit stores a batch of publications in one transaction and, for the
+// engine's publisher, hands the deliveries created leased to its workers.
+func (p *Publisher) commit(ctx context.Context, batch []*pubReq) {
 	pubs := make([]db.Publication, len(batch))
 	for i, r := range batch {
 		pubs[i] = r.pub
 	}
-	type reserved struct {
+	e := p.engine
+	var opt db.PublishOptions
+	type admitted struct {
 		hookIDs []int64
 		bytes   int64
 	}
-	var admitted []reserved
-	admit := func(hookIDs []int64, payloadBytes int64) bool {
-		if !e.admit(hookIDs, payloadBytes) {
-			return false
+	var reserved []admitted
+	if e != nil && e.isRunning() {
+		opt.LeaseOwner = e.id
+		opt.LeaseUntil = e.leaseUntil(e.now())
+		opt.Admit = func(hookIDs []int64, bytes int64) bool {
+			if !e.room.admit(hookIDs, bytes) {
+				return false
+			}
+			reserved = append(reserved, admitted{hookIDs, bytes})
+			return true
 		}
-		admitted = append(admitted, reserved{hookIDs, payloadBytes})
-		return true
 	}
-	results, created, errs, err := e.store.PublishBatch(ctx, pubs, db.PublishOptions{Admit: admit, LeaseUntil: e.now().Add(lease(st))})
+	results, created, errs, err := p.store.PublishBatch(ctx, pubs, opt)
 	if err != nil {
-		for _, r := range admitted {
-			e.unadmit(r.hookIDs, r.bytes)
+		for _, a := range reserved {
+			e.room.unadmit(a.hookIDs, a.bytes)
 		}
 		for _, r := range batch {
 			r.err = err
@@ -119,7 +168,18 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 		}
 		return
 	}
-	// Map each created delivery back to its request's prepared payload.
+	if e != nil {
+		e.took(ctx, batch, pubs, results, created)
+	}
+	for i, r := range batch {
+		r.res, r.err = results[i], errs[i]
+		close(r.done)
+	}
+}
+
+// took hands the deliveries a commit created leased to this engine to its
+// workers, and keeps the events of the others at hand for their claim.
+func (e *Engine) took(ctx context.Context, batch []*pubReq, pubs []db.Publication, results []db.PublishResult, created []db.NewDelivery) {
 	type owner struct {
 		r    *pubReq
 		uuid string
@@ -157,27 +217,31 @@ func (e *Engine) commit(ctx context.Context, batch []*pubReq, st model.Settings)
 		}
 		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: int64(len(o.r.pub.Events[o.i].Payload))})
 	}
-	if len(hot) > 0 {
-		select {
-		case e.hot <- hot:
-		default:
-			// The engine is not taking work: the outbox keeps them.
-			ids := make([]int64, len(hot))
-			for i, h := range hot {
-				ids[i] = h.d.ID
-				e.load.done(h.d.HookID, h.size)
-			}
-			if err := e.store.ReleaseDeliveries(ctx, ids); err != nil {
-				e.log.Error("release deliveries", "err", err)
-			}
-			unleased = true
+	if len(hot) > 0 && !e.handOver(hot) {
+		// The engine stopped meanwhile: the outbox keeps them.
+		jobs := make([]Job, len(hot))
+		for i, h := range hot {
+			jobs[i] = Job{DeliveryID: h.d.ID, Hook: &model.Hook{ID: h.d.HookID}, size: h.size}
 		}
+		e.handBack(ctx, jobs)
 	}
 	if unleased {
 		e.Notify()
 	}
-	for i, r := range batch {
-		r.res, r.err = results[i], errs[i]
-		close(r.done)
+}
+
+// handOver gives hot deliveries to the running engine; false when it is
+// not running or cannot take them now.
+func (e *Engine) handOver(hot []hotJob) bool {
+	e.handoff.RLock()
+	defer e.handoff.RUnlock()
+	if !e.running {
+		return false
+	}
+	select {
+	case e.hot <- hot:
+		return true
+	default:
+		return false
 	}
 }

@@ -2,91 +2,35 @@ package delivery
 
 import (
 	"context"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/hooklab/hooklab/db"
-	"github.com/hooklab/hooklab/model"
 )
 
-// attempt sends one delivery unless the hook was disabled meanwhile or its
-// top-level group is over web_hook_calls; those are dropped without a log
-// row and without counting as failures, as GitLab does.
-func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
-	st := j.Settings
-	now := e.now()
-	if !j.Hook.Executable(now, st.AutoDisablingWebHooks) {
-		return db.Outcome{DeliveryID: j.DeliveryID}
-	}
-	if j.Hook.Kind != model.SystemHookKind && j.Event.RootGroupID != nil &&
-		!e.limiter.allow(*j.Event.RootGroupID, st.WebHookCalls, now) {
-		e.log.Info("webhook rate limit exceeded", "hook_id", j.Hook.ID, "root_group_id", *j.Event.RootGroupID, "limit", st.WebHookCalls)
-		if err := e.store.NoteRateLimited(ctx, *j.Event.RootGroupID, now); err != nil {
-			e.log.Error("note rate limit", "err", err)
-		}
-		return db.Outcome{DeliveryID: j.DeliveryID}
-	}
-	trigger, _ := model.TriggerByScope(j.Event.Scope)
-	a := e.sender.Send(ctx, Request{Hook: *j.Hook, Trigger: trigger, Payload: j.Payload,
-		EventUUID: j.Event.UUID, IdempotencyKey: j.IdempotencyKey, Settings: st})
-	l := LogRow(j.Hook.ID, &j.Event.ID, j.IdempotencyKey, a, j.Payload)
-	return db.Outcome{DeliveryID: j.DeliveryID, Log: l, Success: a.Success(), CountsForState: j.Hook.Kind.AutoDisables()}
-}
-
-// LogRow turns an attempt into its log row. The request body is kept only
-// when it differs from the event's payload (a custom template, an error);
-// otherwise the row refers to the event's payload, stored once for all the
-// hooks it went to and redacted when the row is read.
-func LogRow(hookID int64, eventID *int64, idempotencyKey string, a Attempt, p *Payload) *model.HookLog {
-	l := &model.HookLog{
-		HookID: hookID, EventID: eventID, Trigger: a.Trigger, URL: a.URL, URLHash: a.URLHash,
-		RequestHeaders: headerList(a.RequestHeaders), RequestData: a.RequestData,
-		ResponseStatus: a.ResponseStatus(), ResponseHeaders: headerList(a.ResponseHeaders),
-		ResponseBody: []byte(a.ResponseBody), ExecutionDuration: a.ExecutionDuration.Seconds(),
-		InternalErrorMessage: a.InternalErrorMessage, IdempotencyKey: idempotencyKey,
-	}
-	switch {
-	case !a.sentStored:
-	case eventID != nil:
-		l.RequestData = nil
-	case l.RequestData == nil && p != nil:
-		// No event row to refer to: keep the redacted body itself.
-		l.RequestData, _ = model.RedactEmailsJSON(p.body)
-	}
-	return l
-}
-
-// headerList orders headers by name for a stable log.
-func headerList(m map[string]string) []model.Header {
-	out := make([]model.Header, 0, len(m))
-	for k, v := range m {
-		out = append(out, model.Header{Name: k, Value: v})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
 // record writes outcomes in batches: when BatchSize are waiting or the
-// oldest has waited BatchWait. A failed write is logged; the deliveries
-// stay leased and are sent again when the lease ends, never lost.
+// oldest has waited BatchWait. Each is recorded only while its delivery is
+// still leased to this engine (db.Store.RecordOutcomes); a lost lease is
+// logged and counted, never recorded twice. A write that fails is tried
+// again, backing off, so no outcome is dropped while the store recovers;
+// the deliveries stay leased — renewed by the heartbeat — until it is.
+// Once in is closed (shutdown) it gives up after a few tries: the leases
+// then end with the process, and the next one sends them again.
 func (e *Engine) record(ctx context.Context, in <-chan db.Outcome) {
 	batch := make([]db.Outcome, 0, e.opt.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	open := true
 	flush := func() {
-		if len(batch) == 0 {
-			return
+		if len(batch) > 0 {
+			e.writeOutcomes(ctx, batch, !open)
+			batch = batch[:0]
 		}
-		if err := e.store.RecordOutcomes(ctx, batch); err != nil {
-			e.log.Error("record delivery outcomes", "err", err, "count", len(batch))
-		}
-		batch = batch[:0]
 	}
 	for {
 		select {
 		case o, ok := <-in:
 			if !ok {
+				open = false
 				flush()
 				return
 			}
@@ -104,51 +48,30 @@ func (e *Engine) record(ctx context.Context, in <-chan db.Outcome) {
 	}
 }
 
-// pruneLoop deletes old log rows, events and finished deliveries.
-func (e *Engine) pruneLoop(ctx context.Context) {
-	t := time.NewTicker(e.opt.PruneEvery)
-	defer t.Stop()
-	for {
-		st, err := e.store.CachedSettings(ctx)
+// writeOutcomes writes one batch, trying again while it fails.
+func (e *Engine) writeOutcomes(ctx context.Context, batch []db.Outcome, stopping bool) {
+	backoff := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		start := time.Now()
+		res, err := e.store.RecordOutcomes(ctx, e.id, batch)
+		e.metrics.batchDuration.Observe(time.Since(start).Seconds())
 		if err == nil {
-			if n, err := e.store.Prune(ctx, e.now(), st.HookLogRetentionDays); err != nil {
-				if ctx.Err() == nil {
-					e.log.Error("prune hook logs", "err", err)
-				}
-			} else if n > 0 {
-				e.log.Info("pruned old hook logs", "rows", n)
+			e.metrics.recorded(res)
+			if len(res.Lost) > 0 {
+				e.log.Warn("delivery leases were lost before their outcomes were recorded; another instance sends them",
+					"count", len(res.Lost), "delivery_ids", res.Lost)
 			}
-		}
-		select {
-		case <-ctx.Done():
 			return
-		case <-t.C:
 		}
+		e.metrics.batchFailures.Inc()
+		if stopping && try >= 5 {
+			e.log.Error("record delivery outcomes; giving up at shutdown, the deliveries are sent again after a restart",
+				"err", err, "count", len(batch))
+			return
+		}
+		e.log.Error("record delivery outcomes; trying again", "err", err, "count", len(batch), "try", try)
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Second)
 	}
 }
 
-// callLimiter counts deliveries per top-level group in fixed one-minute
-// windows (web_hook_calls, SPEC §4.5).
-type callLimiter struct {
-	mu     sync.Mutex
-	window time.Time
-	counts map[int64]int
-}
-
-func newCallLimiter() *callLimiter { return &callLimiter{counts: map[int64]int{}} }
-
-func (l *callLimiter) allow(root int64, limit int, now time.Time) bool {
-	if limit <= 0 {
-		return true
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if w := now.Truncate(time.Minute); !w.Equal(l.window) {
-		l.window, l.counts = w, map[int64]int{}
-	}
-	if l.counts[root] >= limit {
-		return false
-	}
-	l.counts[root]++
-	return true
-}

@@ -147,7 +147,7 @@ func (f *runFixture) seedLog(hookID int64, status, trigger string, at time.Time)
 	if status == model.InternalErrorStatus {
 		l.InternalErrorMessage = "Failed to open TCP connection"
 	}
-	if err := f.a.store.RecordOutcomes(context.Background(), []db.Outcome{{Log: l}}); err != nil {
+	if _, err := f.a.store.RecordOutcomes(context.Background(), "", []db.Outcome{{Log: l}}); err != nil {
 		f.a.t.Fatal(err)
 	}
 	return l
