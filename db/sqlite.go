@@ -19,16 +19,22 @@ import (
 // backend only has to replace it.
 
 // dsn builds the connection string: WAL so readers never block the writer,
-// foreign keys on, a busy timeout, BEGIN IMMEDIATE so a write transaction
-// takes the lock at its start instead of failing on upgrade, and a cache of
-// prepared statements per connection (the hot queries are a handful of
-// fixed strings, and preparing costs more than running them).
-func dsn(path string, readOnly bool) string {
+// foreign keys on, a busy timeout, the synchronous setting (FULL unless
+// NORMAL is asked for: in WAL mode FULL syncs the log at every commit, so
+// an accepted event survives a power loss; the group commit shares that
+// sync among the requests it commits), BEGIN IMMEDIATE so a write
+// transaction takes the lock at its start instead of failing on upgrade,
+// and a cache of prepared statements per connection (the hot queries are a
+// handful of fixed strings, and preparing costs more than running them).
+func dsn(path string, readOnly bool, synchronous string) string {
+	if synchronous != "NORMAL" {
+		synchronous = "FULL"
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_synchronous", synchronous)
 	q.Set("_txlock", "immediate")
 	q.Set("_stmt_cache_size", "256")
 	if readOnly {
@@ -40,7 +46,7 @@ func dsn(path string, readOnly bool) string {
 // openSQLite opens the writer (one connection: SQLite has one writer at a
 // time, and queueing in Go is cheaper than spinning on the busy lock) and a
 // pool of readers.
-func openSQLite(ctx context.Context, path string) (w, r *sqlx.DB, err error) {
+func openSQLite(ctx context.Context, path, synchronous string) (w, r *sqlx.DB, err error) {
 	// The database holds secrets (sealed, but still): create it readable by
 	// the owner only. SQLite gives the -wal and -shm files the same mode.
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
@@ -48,14 +54,14 @@ func openSQLite(ctx context.Context, path string) (w, r *sqlx.DB, err error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	w, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, false))
+	w, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, false, synchronous))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, true))
+	r, err = sqlx.ConnectContext(ctx, "sqlite3", dsn(path, true, synchronous))
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open %s for reading: %w", path, err)

@@ -41,6 +41,11 @@ type Options struct {
 	EncryptionKey []byte
 	// Now replaces the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Synchronous is SQLite's synchronous setting, FULL (the default: a
+	// committed transaction survives a power loss) or NORMAL (it survives
+	// a crash of the process; the last commits may be lost with the
+	// machine).
+	Synchronous string
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -50,7 +55,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, r, err := openSQLite(ctx, path)
+	w, r, err := openSQLite(ctx, path, opt.Synchronous)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type app struct {
 	mailer   *delivery.Mailer
 	sender   *delivery.Sender
 	engine   *delivery.Engine
+	lock     *dataLock
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -58,11 +59,14 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 
 // openStore opens the database in the data directory with the instance key.
 func openStore(ctx context.Context, cfg config) (*db.Store, error) {
+	if err := checkSynchronous(cfg); err != nil {
+		return nil, err
+	}
 	key, err := encryptionKey(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, filepath.Join(cfg.DataDir, "hooklab.db"), db.Options{EncryptionKey: key})
+	return db.Open(ctx, filepath.Join(cfg.DataDir, "hooklab.db"), db.Options{EncryptionKey: key, Synchronous: cfg.SQLiteSynchronous})
 }
 
 // encryptionKey is the instance's key for secret columns, from the
@@ -83,8 +87,9 @@ func urlHashKey(encKey []byte) []byte {
 	return m.Sum(nil)
 }
 
-// newEngine builds the sender and the delivery engine over the store.
-func newEngine(cfg config, store *db.Store, log *slog.Logger) (*delivery.Sender, *delivery.Engine, error) {
+// newEngine builds the sender and the delivery engine over the store. The
+// engine is the store's only one: the caller holds the data directory.
+func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Registerer) (*delivery.Sender, *delivery.Engine, error) {
 	key, err := encryptionKey(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -100,37 +105,46 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger) (*delivery.Sender,
 	}
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{
 		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, MaxHeldBytes: int64(cfg.DeliveryHeldMiB) << 20,
-		ExternalURL: cfg.ExternalURL, Logger: log,
+		ExternalURL: cfg.ExternalURL, Logger: log, Registerer: reg, SoleInstance: true,
 	})
 	return sender, engine, nil
 }
 
-func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
-	store, err := openStore(ctx, cfg)
+func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: store}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		lock.unlock()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: store, lock: lock}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
 	if err := a.ensureRoot(ctx); err != nil {
-		store.Close()
 		return nil, err
 	}
 	sessionKey, err := loadKey(cfg.DataDir, "session.key", cfg.SessionKey, "HOOKLAB_SESSION_KEY", 96)
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
 	if a.mailer, err = delivery.NewMailer(cfg.SMTPURL, cfg.MailFrom, log); err != nil {
-		store.Close()
 		return nil, err
 	}
 	a.mailer.Skip = skipFailingAddresses(store, log)
-	if a.sender, a.engine, err = newEngine(cfg, store, log); err != nil {
-		store.Close()
-		return nil, err
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.sender, a.engine, err = newEngine(cfg, store, log, reg); err != nil {
+		return nil, err
+	}
 	a.srv = web.New(web.Config{
 		ExternalURL:     cfg.ExternalURL,
 		SessionHashKey:  sessionKey[:64],
@@ -141,8 +155,12 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		NoCSRF:          handlers.NoCSRFPrefixes,
 		Auth:            handlers.Authenticator{Store: store},
 	})
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	a.srv.GET("/metrics", func(c echo.Context) error {
-		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+		if !cfg.MonitoringAllowlist.allows(c.Request().RemoteAddr) {
+			return echo.ErrNotFound
+		}
+		metrics.ServeHTTP(c.Response(), c.Request())
 		return nil
 	})
 	var mailer handlers.Mailer = a.mailer
@@ -257,7 +275,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-func (a *app) close() error { return a.store.Close() }
+func (a *app) close() error {
+	err := a.store.Close()
+	a.lock.unlock()
+	return err
+}
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseServeConfig(args, stderr)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -38,6 +39,12 @@ type config struct {
 	DeliveryHeldMiB int
 	// PprofAddr, when set, serves Go's profiler on that (loopback) address.
 	PprofAddr string
+	// SQLiteSynchronous is SQLite's synchronous setting: FULL (an accepted
+	// event survives a power loss) or NORMAL (it survives a crash of the
+	// process, not of the machine).
+	SQLiteSynchronous string
+	// MonitoringAllowlist are the networks /metrics answers.
+	MonitoringAllowlist cidrList
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
 	onMail func(model.Mail)
@@ -58,6 +65,32 @@ func dataFlags(fs *flag.FlagSet, cfg *config) {
 	cfg.SessionKey = os.Getenv("HOOKLAB_SESSION_KEY")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("HOOKLAB_LOG_FORMAT", "text"), "log format: text or json (HOOKLAB_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", envOr("HOOKLAB_LOG_LEVEL", "info"), "log level: debug, info, warn, error (HOOKLAB_LOG_LEVEL)")
+	fs.Func("sqlite-synchronous", "SQLite's synchronous setting: full (default; an accepted event survives a power loss) or normal (faster; it survives a crash of the process only) (HOOKLAB_SQLITE_SYNCHRONOUS)",
+		func(v string) error { return setSynchronous(cfg, v) })
+	if err := setSynchronous(cfg, envOr("HOOKLAB_SQLITE_SYNCHRONOUS", "full")); err != nil {
+		// A bad environment value is reported when the flags are parsed.
+		cfg.SQLiteSynchronous = "invalid:" + os.Getenv("HOOKLAB_SQLITE_SYNCHRONOUS")
+	}
+}
+
+func setSynchronous(cfg *config, v string) error {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "full":
+		cfg.SQLiteSynchronous = "FULL"
+	case "normal":
+		cfg.SQLiteSynchronous = "NORMAL"
+	default:
+		return fmt.Errorf("must be full or normal, not %q", v)
+	}
+	return nil
+}
+
+// checkSynchronous reports a bad HOOKLAB_SQLITE_SYNCHRONOUS.
+func checkSynchronous(cfg config) error {
+	if v, ok := strings.CutPrefix(cfg.SQLiteSynchronous, "invalid:"); ok {
+		return usageError{fmt.Sprintf("HOOKLAB_SQLITE_SYNCHRONOUS must be full or normal, not %q", v)}
+	}
+	return nil
 }
 
 func parseServeConfig(args []string, stderr io.Writer) (config, error) {
@@ -77,6 +110,14 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.DeliveryPerHook, "delivery-per-hook", envInt("HOOKLAB_DELIVERY_PER_HOOK", 16), "deliveries sent at once to one hook (HOOKLAB_DELIVERY_PER_HOOK)")
 	fs.IntVar(&cfg.DeliveryHeldMiB, "delivery-held-mib", envInt("HOOKLAB_DELIVERY_HELD_MIB", 64),
 		"MiB of event payloads the delivery engine holds in memory; the rest waits in the outbox (HOOKLAB_DELIVERY_HELD_MIB)")
+	cfg.MonitoringAllowlist = defaultMonitoringAllowlist()
+	if v := os.Getenv("HOOKLAB_MONITORING_ALLOWLIST"); v != "" {
+		if err := cfg.MonitoringAllowlist.Set(v); err != nil {
+			return cfg, usageError{"HOOKLAB_MONITORING_ALLOWLIST: " + err.Error()}
+		}
+	}
+	fs.Var(&cfg.MonitoringAllowlist, "monitoring-allowlist",
+		"comma-separated IPs or CIDRs allowed to read /metrics; others get 404 (HOOKLAB_MONITORING_ALLOWLIST; default 127.0.0.0/8,::1/128)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", envOr("HOOKLAB_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (HOOKLAB_PPROF_ADDR)")
 	dataFlags(fs, &cfg)
 	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
@@ -85,6 +126,9 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := checkSynchronous(cfg); err != nil {
+		return cfg, err
 	}
 	u, err := url.Parse(cfg.ExternalURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -103,4 +147,69 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// cidrList is a list of networks given as comma-separated IPs or CIDRs.
+type cidrList []*net.IPNet
+
+func defaultMonitoringAllowlist() cidrList {
+	var l cidrList
+	_ = l.Set("127.0.0.0/8,::1/128")
+	return l
+}
+
+func (l *cidrList) String() string {
+	parts := make([]string, len(*l))
+	for i, n := range *l {
+		parts[i] = n.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set replaces the list.
+func (l *cidrList) Set(v string) error {
+	var out cidrList
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", part)
+			}
+			bits := 8 * len(ip.To16())
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, n)
+	}
+	*l = out
+	return nil
+}
+
+// allows reports whether the address (host:port or host) is in the list.
+func (l cidrList) allows(addr string) bool {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	for _, n := range l {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

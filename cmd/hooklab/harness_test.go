@@ -35,7 +35,7 @@ type instance struct {
 
 // startInstance starts Hooklab on a free loopback port with a fresh data
 // directory; it stops when the test ends.
-func startInstance(t *testing.T) *instance {
+func startInstance(t *testing.T, mutate ...func(*config)) *instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,6 +45,10 @@ func startInstance(t *testing.T) *instance {
 	cfg := config{
 		Addr: ln.Addr().String(), DataDir: t.TempDir(), ExternalURL: url,
 		RootPassword: rootPassword, MailFrom: "hooklab@example.com", LogLevel: "debug",
+		MonitoringAllowlist: defaultMonitoringAllowlist(),
+	}
+	for _, m := range mutate {
+		m(&cfg)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -163,6 +163,12 @@ func TestClientGoTestAndResend(t *testing.T) {
 	}
 	publishPush(t, gl, "acme%2Fapi")
 	waitFor(t, "the published push at both hooks", func() bool { return len(rcv.requests()) == 2 })
+	// The receiver answers before the outcomes are written (in batches):
+	// wait for the log rows too, which end the deliveries in the outbox.
+	waitFor(t, "both deliveries recorded", func() bool {
+		n, err := inst.store().PendingDeliveries(context.Background())
+		return err == nil && n == 0
+	})
 
 	if _, err := gl.Projects.TriggerTestProjectHook(proj.ID, ph.ID, gitlab.ProjectHookEventPush); err != nil {
 		t.Fatalf("TriggerTestProjectHook: %v", err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hooklab/hooklab/delivery"
 	"github.com/hooklab/hooklab/handlers"
 	"github.com/hooklab/hooklab/model"
 )
@@ -55,17 +56,12 @@ func publishCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usageError{fmt.Sprintf("%s: %v", file, err)}
 	}
 	cfg.ExternalURL = strings.TrimSuffix(cfg.ExternalURL, "/")
-	cfg.DeliveryWorkers, cfg.DeliveryPerHook = 1, 1
-	log := newLogger(cfg, stderr)
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	_, engine, err := newEngine(cfg, store, log)
-	if err != nil {
-		return err
-	}
+	publisher := delivery.NewPublisher(store, delivery.PublisherOptions{ExternalURL: cfg.ExternalURL})
 	var projectID, groupID int64
 	if project != "" {
 		p, err := lookupProject(ctx, store, project)
@@ -88,7 +84,7 @@ func publishCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			return usageError{fmt.Sprintf("%s events are group events: use --group", ev.Kind)}
 		}
 	}
-	res, err := engine.PublishEvents(ctx, projectID, groupID, events, uuid)
+	res, err := publisher.Publish(ctx, projectID, groupID, events, uuid)
 	if err != nil {
 		return err
 	}
