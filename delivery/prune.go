@@ -27,4 +27,3 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 		}
 	}
 }
-

@@ -74,4 +74,3 @@ func (e *Engine) writeOutcomes(ctx context.Context, batch []db.Outcome, stopping
 		backoff = min(2*backoff, 5*time.Second)
 	}
 }
-
