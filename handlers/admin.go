@@ -29,9 +29,10 @@ func (h *Handler) adminPage(c echo.Context, active, title string) views.Page {
 func listPage(c echo.Context) (search string, pg views.Pager) {
 	search = strings.TrimSpace(c.QueryParam("search"))
 	page, err := strconv.Atoi(c.QueryParam("page"))
-	if err != nil || page < 1 {
+	if err != nil {
 		page = 1
 	}
+	page = model.ClampPage(page)
 	q := c.QueryParams()
 	return search, views.Pager{Path: c.Request().URL.Path, Query: q, Page: page, PerPage: adminPerPage}
 }
