@@ -88,18 +88,28 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 
 // UserFilter narrows a user list.
 type UserFilter struct {
-	Search   string
-	Username string
-	Page     Page
+	// Search matches part of the username or name, and the whole primary
+	// e-mail; with SearchEmails part of the e-mail too. Only administrators
+	// may search e-mails, as in GitLab: everyone else could otherwise
+	// guess private addresses letter by letter.
+	Search       string
+	SearchEmails bool
+	Username     string
+	Page         Page
 }
 
 // Users lists users by ID, with the total count.
 func (s *Store) Users(ctx context.Context, f UserFilter) ([]model.User, int, error) {
 	where, args := "1=1", []any{}
 	if f.Search != "" {
-		like := "%" + strings.ToLower(f.Search) + "%"
-		where += " AND (lower(username) LIKE ? OR lower(name) LIKE ? OR lower(email) LIKE ?)"
-		args = append(args, like, like, like)
+		like := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+		email := "lower(email) = lower(?)"
+		args = append(args, like, like, f.Search)
+		if f.SearchEmails {
+			email = `lower(email) LIKE ? ESCAPE '\'`
+			args[2] = like
+		}
+		where += ` AND (lower(username) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR ` + email + ")"
 	}
 	if f.Username != "" {
 		where += " AND lower(username) = lower(?)"

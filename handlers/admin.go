@@ -41,7 +41,7 @@ func dbPage(pg views.Pager) db.Page { return db.Page{Page: pg.Page, PerPage: pg.
 
 func (h *Handler) adminListUsers(c echo.Context) error {
 	search, pg := listPage(c)
-	users, total, err := h.store.Users(h.ctx(c), db.UserFilter{Search: search, Page: dbPage(pg)})
+	users, total, err := h.store.Users(h.ctx(c), db.UserFilter{Search: search, SearchEmails: true, Page: dbPage(pg)})
 	if err != nil {
 		return err
 	}
