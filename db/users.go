@@ -10,7 +10,7 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-const userColumns = `id, username, name, email, password_hash, admin, state, created_at, updated_at`
+const userColumns = `id, username, name, email, password_hash, admin, state, created_at, updated_at, failed_attempts, locked_at`
 
 var errUserNotFound = model.NotFound("User")
 

@@ -122,6 +122,21 @@ func (h *Handler) adminUnblockUser(c echo.Context) error {
 	})
 }
 
+// adminUnlockUser ends a lock from failed sign-ins before it runs out, as
+// GitLab's admin "Unlock user" does.
+func (h *Handler) adminUnlockUser(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.UnlockUser(h.ctx(c), u.ID); err != nil {
+		return err
+	}
+	h.log.Info("user unlocked by an administrator", "user", u.Username, "by", user(c).Username)
+	h.srv.Flash(c, "notice", "Successfully unlocked")
+	return web.Redirect(c, views.AdminUserURL(u))
+}
+
 func (h *Handler) adminGrantAdmin(c echo.Context) error {
 	return h.adminUserChange(c, "You cannot change your own administrator rights.", "User was made an administrator.", func(u *model.User) error {
 		return h.store.SetUserAdmin(h.ctx(c), u.ID, true)

@@ -105,6 +105,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/admin/users/:username", h.adminShowUser, signedIn, admin)
 	e.PUT("/admin/users/:username/block", h.adminBlockUser, signedIn, admin)
 	e.PUT("/admin/users/:username/unblock", h.adminUnblockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/unlock", h.adminUnlockUser, signedIn, admin)
 	e.PUT("/admin/users/:username/admin", h.adminGrantAdmin, signedIn, admin)
 	e.DELETE("/admin/users/:username/admin", h.adminRevokeAdmin, signedIn, admin)
 	e.PUT("/admin/users/:username/emails/:id/verify", h.adminVerifyEmail, signedIn, admin)

@@ -5,6 +5,7 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	Now func() time.Time
 	// MaxBody bounds request bodies, e.g. "26MiB" (binary units: "M" is 10⁶).
 	MaxBody string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed;
+	// none means the connection's peer is the client.
+	TrustedProxies []*net.IPNet
 }
 
 // Server is the HTTP server's shared state.
@@ -60,6 +64,7 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{Echo: e, cfg: cfg, sessions: NewSessions(cfg.SessionHashKey, cfg.SessionBlockKey, strings.HasPrefix(cfg.ExternalURL, "https://"))}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

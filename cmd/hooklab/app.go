@@ -140,6 +140,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		APIPrefix:       handlers.APIPrefix,
 		NoCSRF:          handlers.NoCSRFPrefixes,
 		Auth:            handlers.Authenticator{Store: store},
+		TrustedProxies:  cfg.TrustedProxies,
 	})
 	a.srv.GET("/metrics", func(c echo.Context) error {
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
