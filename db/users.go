@@ -152,10 +152,24 @@ func (s *Store) SetUserAdmin(ctx context.Context, id int64, admin bool) error {
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET admin = ?, updated_at = ? WHERE id = ?`, admin, s.Now(), id)
 }
 
-// SetUserState blocks or unblocks a user.
+// SetUserState blocks or unblocks a user. Blocking ends the user's
+// sessions for good: unblocking later signs no old cookie in again.
 func (s *Store) SetUserState(ctx context.Context, id int64, state string) error {
 	defer s.forgetAuth()
-	return s.exec(ctx, errUserNotFound, `UPDATE users SET state = ?, updated_at = ? WHERE id = ?`, state, s.Now(), id)
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET state = ?, updated_at = ? WHERE id = ?`), state, s.Now(), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return errUserNotFound
+		}
+		if state == model.UserActive {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM sessions WHERE user_id = ?`), id)
+		return err
+	})
 }
 
 // exec runs one write statement; no row affected means notFound.

@@ -150,6 +150,9 @@ func (a *testApp) signedIn(u *model.User) *browser {
 	if rec.Code != http.StatusSeeOther {
 		a.t.Fatalf("sign in %s: got %d, want 303; body %s", u.Username, rec.Code, rec.Body)
 	}
+	// Signing in replaces the CSRF token: read the new one, as a browser
+	// following the redirect would.
+	b.get(rec.Header().Get("Location"))
 	return b
 }
 

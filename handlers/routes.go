@@ -95,6 +95,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST(tokensPath, h.createToken, signedIn)
 	e.GET(tokensPath+"/:id/revoke", h.revokeTokenPage, signedIn)
 	e.PUT(tokensPath+"/:id/revoke", h.revokeToken, signedIn)
+	e.GET(views.ActiveSessionsPath, h.listActiveSessions, signedIn)
+	e.GET(views.ActiveSessionsPath+"/:id/revoke", h.revokeSessionPage, signedIn)
+	e.DELETE(views.ActiveSessionsPath+"/:id", h.revokeSession, signedIn)
 
 	// Admin area (accounts and admin): users, groups, projects, settings.
 	// Non-admins get 404.

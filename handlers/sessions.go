@@ -82,18 +82,41 @@ func (h *Handler) signIn(c echo.Context) error {
 			return err
 		}
 	}
-	if err := h.srv.Sessions().SignIn(c, u.ID, SessionVersion(u)); err != nil {
+	if err := h.startSession(c, u); err != nil {
 		return err
 	}
 	h.log.Info("signed in", "user", u.Username, "ip", c.RealIP())
 	return c.Redirect(http.StatusSeeOther, h.srv.Sessions().TakeReturnTo(c, "/"))
 }
 
+// signOut deletes the session record, so that a copy of the cookie signs
+// no one in, and clears the cookie.
 func (h *Handler) signOut(c echo.Context) error {
+	if id := web.SessionID(c); id != "" {
+		if err := h.store.DeleteSessionByRaw(h.ctx(c), id); err != nil {
+			return err
+		}
+	}
 	if err := h.srv.Sessions().SignOut(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, signInPath)
+}
+
+// startSession signs the browser in as u with a new server-side session
+// (a session it had before is ended: a fresh ID at every sign-in).
+func (h *Handler) startSession(c echo.Context, u *model.User) error {
+	ctx := h.ctx(c)
+	if old := web.SessionID(c); old != "" {
+		if err := h.store.DeleteSessionByRaw(ctx, old); err != nil {
+			return err
+		}
+	}
+	id, _, err := h.store.CreateSession(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
+		return err
+	}
+	return h.srv.Sessions().SignIn(c, id)
 }
 
 // sendLockedMail tells the user their account was locked, so that someone

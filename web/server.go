@@ -89,12 +89,12 @@ func New(cfg Config) *Server {
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        s.skipCSRF,
 		TokenLookup:    "header:X-CSRF-Token,form:authenticity_token",
-		CookieName:     "_hooklab_csrf",
+		CookieName:     csrfCookie,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.sessions.secure,
 		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   7 * 24 * 3600,
+		CookieMaxAge:   csrfMaxAge,
 		ContextKey:     csrfKey,
 		ErrorHandler: func(err error, c echo.Context) error {
 			return &echo.HTTPError{Code: http.StatusForbidden, Message: "Your session has expired or the form is stale (missing or invalid CSRF token). Reload the page and try again.", Internal: err}
@@ -103,8 +103,6 @@ func New(cfg Config) *Server {
 	e.Use(s.authenticate)
 	return s
 }
-
-const csrfKey = "csrf"
 
 func (s *Server) skipCSRF(c echo.Context) bool {
 	p := c.Request().URL.Path
