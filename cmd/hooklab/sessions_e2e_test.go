@@ -1,0 +1,98 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// phoneAgent is the browser the second session claims to be.
+const phoneAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+
+var csrfMetaTag = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)"`)
+
+// phoneSession signs root in with a plain HTTP client posing as a phone
+// and returns the client, which keeps the session cookie.
+func phoneSession(t *testing.T, base string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("User-Agent", phoneAgent)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	_, page := get("/users/sign_in")
+	m := csrfMetaTag.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	form := url.Values{"login": {"root"}, "password": {rootPassword}, "authenticity_token": {m[1]}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/users/sign_in", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", phoneAgent)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("phone sign-in: got %d", res.StatusCode)
+	}
+	if code, _ := get("/-/profile"); code != http.StatusOK {
+		t.Fatalf("phone session: got %d on the profile", code)
+	}
+	return c
+}
+
+// In Chromium, User settings → Active sessions lists this browser (marked
+// current) and the phone's session; Revoke in its dialog signs the phone
+// out on the server at once.
+func TestBrowserActiveSessionsRevoke(t *testing.T) {
+	inst := startInstance(t)
+	phone := phoneSession(t, inst.URL)
+	ctx := newBrowser(t)
+	var device, flash string
+	var rows, current int
+	browse(t, ctx,
+		signIn(inst.URL, "root", rootPassword),
+		chromedp.Navigate(inst.URL+"/-/profile"),
+		chromedp.Click(`[data-testid=sidebar] a[href="/-/profile/active_sessions"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=active-sessions]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("[data-testid=active-session]").length`, &rows),
+		chromedp.Evaluate(`document.querySelectorAll("[data-testid=current-session]").length`, &current),
+		chromedp.Text(`[data-testid=active-session]:not(:has([data-testid=current-session])) [data-testid=session-device]`, &device, chromedp.ByQuery),
+		htmxReady(),
+		chromedp.Click(`[data-testid=session-revoke]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`dialog[open] [data-testid=revoke-session-confirm]`, chromedp.ByQuery),
+		chromedp.Click(`dialog[open] [data-testid=revoke-session-confirm]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=flash-notice]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid=flash-notice]`, &flash, chromedp.ByQuery),
+	)
+	if rows != 2 || current != 1 || device != "Safari on iOS" {
+		t.Fatalf("got %d sessions (%d current), other %q; want 2, 1 current, Safari on iOS", rows, current, device)
+	}
+	if !strings.Contains(flash, "was revoked") {
+		t.Fatalf("got flash %q", flash)
+	}
+	res, err := phone.Get(inst.URL + "/-/profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/users/sign_in" {
+		t.Fatalf("the revoked phone: got %d to %q, want signed out", res.StatusCode, res.Header.Get("Location"))
+	}
+}
