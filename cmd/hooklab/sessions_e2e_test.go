@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -94,5 +95,42 @@ func TestBrowserActiveSessionsRevoke(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/users/sign_in" {
 		t.Fatalf("the revoked phone: got %d to %q, want signed out", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// The serve command's --trusted-proxies reaches the web layer: behind a
+// trusted proxy the request log records the forwarded client; without
+// one, the header is ignored.
+func TestTrustedProxiesDecideTheLoggedClientAddress(t *testing.T) {
+	for _, tc := range []struct {
+		name, proxies, want, notWant string
+	}{
+		{"no trusted proxy", "", "ip=127.0.0.1", "203.0.113.9"},
+		{"loopback trusted", "127.0.0.0/8", "ip=203.0.113.9", "ip=127.0.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inst := startInstance(t, func(c *config) {
+				var err error
+				if c.TrustedProxies, err = parseCIDRs(tc.proxies); err != nil {
+					t.Fatal(err)
+				}
+			})
+			req, _ := http.NewRequest(http.MethodGet, inst.URL+"/users/sign_in", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			// The log line is written as the response goes out: wait for it.
+			logs := inst.logs.String()
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs, "path=/users/sign_in") && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+				logs = inst.logs.String()
+			}
+			if !strings.Contains(logs, "path=/users/sign_in status=200") || !strings.Contains(logs, tc.want) || strings.Contains(logs, tc.notWant) {
+				t.Fatalf("want %q and not %q in the request log:\n%s", tc.want, tc.notWant, logs)
+			}
+		})
 	}
 }
