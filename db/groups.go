@@ -141,8 +141,8 @@ func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, 
 		where = append(where, "g.parent_id IS NULL")
 	}
 	if f.Search != "" {
-		where = append(where, "(lower(g.name) LIKE :q OR lower(g.path) LIKE :q)")
-		args["q"] = "%" + strings.ToLower(f.Search) + "%"
+		where = append(where, `(lower(g.name) LIKE :q ESCAPE '\' OR lower(g.path) LIKE :q ESCAPE '\')`)
+		args["q"] = "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 	}
 	w := strings.Join(where, " AND ")
 	var total int

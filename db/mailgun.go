@@ -166,6 +166,8 @@ func (s *Store) MailgunFailures(ctx context.Context, f MailgunFailureFilter) ([]
 	return out, total, nil
 }
 
+// likeEscape makes s match itself literally in LIKE ... ESCAPE '\': a
+// search for "a_b%" must not become a pattern.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -96,8 +96,8 @@ func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project,
 		args["groups"] = f.GroupIDs
 	}
 	if f.Search != "" {
-		where = append(where, "(lower(p.name) LIKE :q OR lower(p.path) LIKE :q)")
-		args["q"] = "%" + strings.ToLower(f.Search) + "%"
+		where = append(where, `(lower(p.name) LIKE :q ESCAPE '\' OR lower(p.path) LIKE :q ESCAPE '\')`)
+		args["q"] = "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 	}
 	w := strings.Join(where, " AND ")
 	var total int

@@ -143,7 +143,7 @@ type Page struct {
 }
 
 // Offset is the number of rows before the page.
-func (p Page) Offset() int { return (p.Page - 1) * p.PerPage }
+func (p Page) Offset() int { return model.PageOffset(p.Page, p.PerPage) }
 
 // Normalize fills defaults and bounds.
 func (p Page) Normalize(def, maxPer int) Page {

@@ -10,7 +10,7 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-const userColumns = `id, username, name, email, password_hash, admin, state, created_at, updated_at`
+const userColumns = `id, username, name, email, password_hash, admin, state, created_at, updated_at, failed_attempts, locked_at`
 
 var errUserNotFound = model.NotFound("User")
 
@@ -88,18 +88,28 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 
 // UserFilter narrows a user list.
 type UserFilter struct {
-	Search   string
-	Username string
-	Page     Page
+	// Search matches part of the username or name, and the whole primary
+	// e-mail; with SearchEmails part of the e-mail too. Only administrators
+	// may search e-mails, as in GitLab: everyone else could otherwise
+	// guess private addresses letter by letter.
+	Search       string
+	SearchEmails bool
+	Username     string
+	Page         Page
 }
 
 // Users lists users by ID, with the total count.
 func (s *Store) Users(ctx context.Context, f UserFilter) ([]model.User, int, error) {
 	where, args := "1=1", []any{}
 	if f.Search != "" {
-		like := "%" + strings.ToLower(f.Search) + "%"
-		where += " AND (lower(username) LIKE ? OR lower(name) LIKE ? OR lower(email) LIKE ?)"
-		args = append(args, like, like, like)
+		like := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+		email := "lower(email) = lower(?)"
+		args = append(args, like, like, f.Search)
+		if f.SearchEmails {
+			email = `lower(email) LIKE ? ESCAPE '\'`
+			args[2] = like
+		}
+		where += ` AND (lower(username) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR ` + email + ")"
 	}
 	if f.Username != "" {
 		where += " AND lower(username) = lower(?)"
@@ -142,10 +152,24 @@ func (s *Store) SetUserAdmin(ctx context.Context, id int64, admin bool) error {
 	return s.exec(ctx, errUserNotFound, `UPDATE users SET admin = ?, updated_at = ? WHERE id = ?`, admin, s.Now(), id)
 }
 
-// SetUserState blocks or unblocks a user.
+// SetUserState blocks or unblocks a user. Blocking ends the user's
+// sessions for good: unblocking later signs no old cookie in again.
 func (s *Store) SetUserState(ctx context.Context, id int64, state string) error {
 	defer s.forgetAuth()
-	return s.exec(ctx, errUserNotFound, `UPDATE users SET state = ?, updated_at = ? WHERE id = ?`, state, s.Now(), id)
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET state = ?, updated_at = ? WHERE id = ?`), state, s.Now(), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return errUserNotFound
+		}
+		if state == model.UserActive {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM sessions WHERE user_id = ?`), id)
+		return err
+	})
 }
 
 // exec runs one write statement; no row affected means notFound.

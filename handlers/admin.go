@@ -29,9 +29,10 @@ func (h *Handler) adminPage(c echo.Context, active, title string) views.Page {
 func listPage(c echo.Context) (search string, pg views.Pager) {
 	search = strings.TrimSpace(c.QueryParam("search"))
 	page, err := strconv.Atoi(c.QueryParam("page"))
-	if err != nil || page < 1 {
+	if err != nil {
 		page = 1
 	}
+	page = model.ClampPage(page)
 	q := c.QueryParams()
 	return search, views.Pager{Path: c.Request().URL.Path, Query: q, Page: page, PerPage: adminPerPage}
 }
@@ -40,7 +41,7 @@ func dbPage(pg views.Pager) db.Page { return db.Page{Page: pg.Page, PerPage: pg.
 
 func (h *Handler) adminListUsers(c echo.Context) error {
 	search, pg := listPage(c)
-	users, total, err := h.store.Users(h.ctx(c), db.UserFilter{Search: search, Page: dbPage(pg)})
+	users, total, err := h.store.Users(h.ctx(c), db.UserFilter{Search: search, SearchEmails: true, Page: dbPage(pg)})
 	if err != nil {
 		return err
 	}
@@ -119,6 +120,21 @@ func (h *Handler) adminUnblockUser(c echo.Context) error {
 	return h.adminUserChange(c, "You cannot unblock yourself.", "Successfully unblocked", func(u *model.User) error {
 		return h.store.SetUserState(h.ctx(c), u.ID, model.UserActive)
 	})
+}
+
+// adminUnlockUser ends a lock from failed sign-ins before it runs out, as
+// GitLab's admin "Unlock user" does.
+func (h *Handler) adminUnlockUser(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.UnlockUser(h.ctx(c), u.ID); err != nil {
+		return err
+	}
+	h.log.Info("user unlocked by an administrator", "user", u.Username, "by", user(c).Username)
+	h.srv.Flash(c, "notice", "Successfully unlocked")
+	return web.Redirect(c, views.AdminUserURL(u))
 }
 
 func (h *Handler) adminGrantAdmin(c echo.Context) error {

@@ -32,7 +32,7 @@ type apiUser struct {
 
 func (h *Handler) userBasic(u *model.User) apiUserBasic {
 	return apiUserBasic{ID: u.ID, Username: u.Username, Name: u.Name, State: u.State,
-		Locked: false, AvatarURL: "", WebURL: h.cfg.ExternalURL + "/" + u.Username}
+		Locked: u.Locked(h.srv.Now()), AvatarURL: "", WebURL: h.cfg.ExternalURL + "/" + u.Username}
 }
 
 // userEntity shows e-mail and admin flag only to the user and to admins.

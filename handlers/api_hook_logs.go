@@ -84,7 +84,7 @@ func hookEventsPage(ps params) (web.Pagination, error) {
 	if n, ok, err := ps.Int64("page"); err != nil {
 		return pg, err
 	} else if ok {
-		pg.Page = int(max(n, 1))
+		pg.Page = model.ClampPage(int(min(n, model.MaxPage)))
 	}
 	return pg, nil
 }

@@ -26,14 +26,14 @@ func (h *Handler) apiListUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	viewer := user(c)
 	users, total, err := h.store.Users(h.ctx(c), db.UserFilter{
-		Search: c.QueryParam("search"), Username: c.QueryParam("username"),
+		Search: c.QueryParam("search"), SearchEmails: viewer.Admin, Username: c.QueryParam("username"),
 		Page: db.Page{Page: pg.Page, PerPage: pg.PerPage},
 	})
 	if err != nil {
 		return err
 	}
-	viewer := user(c)
 	out := make([]apiUser, 0, len(users))
 	for i := range users {
 		out = append(out, h.userEntity(&users[i], viewer))

@@ -5,8 +5,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -89,16 +87,36 @@ type Authenticator struct {
 	Now   func() time.Time
 }
 
-// SessionUser implements web.Authenticator.
-func (a Authenticator) SessionUser(ctx context.Context, id int64, version string) (*model.User, error) {
-	u, err := a.Store.User(ctx, id)
+// SessionUser implements web.Authenticator: the session must still be in
+// the database (sign-out, revoking, blocking and password changes delete
+// it) and its user active. Its last-seen time, address and browser are
+// refreshed at most once a minute.
+func (a Authenticator) SessionUser(ctx context.Context, sessionID, ip, userAgent string) (*model.User, *model.Session, error) {
+	s, err := a.Store.SessionByRaw(ctx, sessionID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !u.Active() || SessionVersion(u) != version {
-		return nil, model.ErrUnauthorized
+	u, err := a.Store.User(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return u, nil
+	if !u.Active() {
+		return nil, nil, model.ErrUnauthorized
+	}
+	if now := a.now(); now.Sub(s.LastSeenAt) >= model.SessionTouchInterval || s.IP != ip || s.UserAgent != userAgent {
+		if err := a.Store.TouchSession(ctx, s.ID, ip, userAgent); err != nil {
+			return nil, nil, err
+		}
+		s.LastSeenAt, s.IP, s.UserAgent = now, ip, userAgent
+	}
+	return u, s, nil
+}
+
+func (a Authenticator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }
 
 // TokenUser implements web.Authenticator with GitLab's answers for bad tokens.
@@ -110,10 +128,7 @@ func (a Authenticator) TokenUser(ctx context.Context, raw string) (*model.User, 
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
-	if a.Now != nil {
-		now = a.Now()
-	}
+	now := a.now()
 	switch {
 	case t.Revoked:
 		return nil, nil, &web.TokenError{Description: "Token has been revoked."}
@@ -127,12 +142,6 @@ func (a Authenticator) TokenUser(ctx context.Context, raw string) (*model.User, 
 		return nil, nil, err
 	}
 	return u, t, nil
-}
-
-// SessionVersion ties sessions to the password: a new password ends them.
-func SessionVersion(u *model.User) string {
-	sum := sha256.Sum256([]byte(u.PasswordHash))
-	return hex.EncodeToString(sum[:8])
 }
 
 // user is the signed-in user; routes behind RequireUser always have one.

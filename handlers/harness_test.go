@@ -50,14 +50,14 @@ func newTestApp(t *testing.T) *testApp {
 }
 
 // newTestAppAt is newTestApp with a clock for the store and the web layer
-// (nil: the real time).
-func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
+// (nil: the real time); configure may change the web layer's settings.
+func newTestAppAt(t *testing.T, now func() time.Time, configure ...func(*web.Config)) *testApp {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "hooklab.db")
 	store := dbtest.OpenAt(t, dbPath, now)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := web.New(web.Config{
+	cfg := web.Config{
 		ExternalURL:     externalURL,
 		SessionHashKey:  []byte(strings.Repeat("h", 64)),
 		SessionBlockKey: []byte(strings.Repeat("b", 32)),
@@ -66,7 +66,11 @@ func newTestAppAt(t *testing.T, now func() time.Time) *testApp {
 		NoCSRF:          handlers.NoCSRFPrefixes,
 		Auth:            handlers.Authenticator{Store: store, Now: now},
 		Now:             now,
-	})
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	srv := web.New(cfg)
 	mb := &mailbox{}
 	sender, err := delivery.New(delivery.Options{Version: "test", ExternalURL: externalURL, URLHashKey: []byte("test-url-hash-key")})
 	if err != nil {
@@ -127,6 +131,9 @@ type browser struct {
 	a    *testApp
 	jar  *cookiejar.Jar
 	csrf string
+	// remoteAddr, when set, is the client's address ("ip:port") instead
+	// of httptest's 192.0.2.1.
+	remoteAddr string
 }
 
 func (a *testApp) browser() *browser {
@@ -143,6 +150,9 @@ func (a *testApp) signedIn(u *model.User) *browser {
 	if rec.Code != http.StatusSeeOther {
 		a.t.Fatalf("sign in %s: got %d, want 303; body %s", u.Username, rec.Code, rec.Body)
 	}
+	// Signing in replaces the CSRF token: read the new one, as a browser
+	// following the redirect would.
+	b.get(rec.Header().Get("Location"))
 	return b
 }
 
@@ -152,6 +162,9 @@ func (b *browser) do(req *http.Request) *httptest.ResponseRecorder {
 	u, _ := url.Parse(externalURL + req.URL.RequestURI())
 	for _, c := range b.jar.Cookies(u) {
 		req.AddCookie(c)
+	}
+	if b.remoteAddr != "" {
+		req.RemoteAddr = b.remoteAddr
 	}
 	rec := b.a.serve(req)
 	b.jar.SetCookies(u, rec.Result().Cookies())

@@ -64,8 +64,8 @@ func (h *Handler) recentEvents(c echo.Context, item views.HookItem, q url.Values
 		d.Trigger = tr
 		f.Triggers = []string{tr}
 	}
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
-		d.Page = n
+	if n, err := strconv.Atoi(q.Get("page")); err == nil {
+		d.Page = model.ClampPage(n)
 	}
 	f.Page = db.Page{Page: d.Page, PerPage: d.PerPage}
 	logs, total, err := h.store.HookLogs(h.ctx(c), item.Hook.ID, f)

@@ -179,7 +179,7 @@ func (h *Handler) registerFromInvite(c echo.Context) error {
 		return fail(v)
 	}
 	h.log.Info("user registered from an invitation", "user", u.Username, "invite_id", inv.member.ID)
-	if err := h.srv.Sessions().SignIn(c, u.ID, SessionVersion(u)); err != nil {
+	if err := h.startSession(c, u); err != nil {
 		return err
 	}
 	// The session may still remember this page as the place to return to.

@@ -64,9 +64,8 @@ func (h *Handler) editPassword(c echo.Context) error {
 	return web.Render(c, http.StatusOK, views.PasswordPage(h.profilePage(c, "password", "Password"), nil))
 }
 
-// updatePassword changes the password after checking the current one. The
-// session version follows the password hash, so every other session ends;
-// this one is signed in again with the new version.
+// updatePassword changes the password after checking the current one and
+// ends every other session of the user; this one goes on.
 func (h *Handler) updatePassword(c echo.Context) error {
 	u := user(c)
 	now := h.srv.Now()
@@ -101,11 +100,11 @@ func (h *Handler) updatePassword(c echo.Context) error {
 		return err
 	}
 	h.signIns.Reset(key)
-	u, err = h.store.User(ctx, u.ID)
-	if err != nil {
-		return err
+	var keep int64
+	if s := web.CurrentSession(c); s != nil {
+		keep = s.ID
 	}
-	if err := h.srv.Sessions().SignIn(c, u.ID, SessionVersion(u)); err != nil {
+	if err := h.store.DeleteUserSessions(ctx, u.ID, keep); err != nil {
 		return err
 	}
 	h.log.Info("password changed; other sessions signed out", "user", u.Username, "ip", c.RealIP())

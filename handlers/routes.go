@@ -95,6 +95,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST(tokensPath, h.createToken, signedIn)
 	e.GET(tokensPath+"/:id/revoke", h.revokeTokenPage, signedIn)
 	e.PUT(tokensPath+"/:id/revoke", h.revokeToken, signedIn)
+	e.GET(views.ActiveSessionsPath, h.listActiveSessions, signedIn)
+	e.GET(views.ActiveSessionsPath+"/:id/revoke", h.revokeSessionPage, signedIn)
+	e.DELETE(views.ActiveSessionsPath+"/:id", h.revokeSession, signedIn)
 
 	// Admin area (accounts and admin): users, groups, projects, settings.
 	// Non-admins get 404.
@@ -105,6 +108,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/admin/users/:username", h.adminShowUser, signedIn, admin)
 	e.PUT("/admin/users/:username/block", h.adminBlockUser, signedIn, admin)
 	e.PUT("/admin/users/:username/unblock", h.adminUnblockUser, signedIn, admin)
+	e.PUT("/admin/users/:username/unlock", h.adminUnlockUser, signedIn, admin)
 	e.PUT("/admin/users/:username/admin", h.adminGrantAdmin, signedIn, admin)
 	e.DELETE("/admin/users/:username/admin", h.adminRevokeAdmin, signedIn, admin)
 	e.PUT("/admin/users/:username/emails/:id/verify", h.adminVerifyEmail, signedIn, admin)

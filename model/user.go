@@ -24,10 +24,35 @@ type User struct {
 	State        string    `db:"state"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	// FailedAttempts counts failed sign-ins since the last successful one;
+	// LockedAt is when they locked the account (nil: not locked).
+	FailedAttempts int        `db:"failed_attempts"`
+	LockedAt       *time.Time `db:"locked_at"`
 }
 
 // Active reports whether the user may sign in and use tokens.
 func (u *User) Active() bool { return u.State == UserActive }
+
+// Account lockout follows GitLab's defaults: the 10th failed sign-in in a
+// row locks the account for 10 minutes, unless an administrator unlocks it
+// sooner.
+const (
+	MaxFailedSignIns = 10
+	LockDuration     = 10 * time.Minute
+)
+
+// Locked reports whether failed sign-ins keep the account locked at now.
+func (u *User) Locked(now time.Time) bool {
+	return u.LockedAt != nil && now.Before(u.LockedAt.Add(LockDuration))
+}
+
+// UnlocksAt is when the current lock ends by itself.
+func (u *User) UnlocksAt() time.Time {
+	if u.LockedAt == nil {
+		return time.Time{}
+	}
+	return u.LockedAt.Add(LockDuration)
+}
 
 // Email is one of a user's addresses beyond the primary one.
 type Email struct {

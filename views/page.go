@@ -118,6 +118,7 @@ func ProfileNav(active string) Nav {
 		{"password", "Password", "/-/profile/password/edit"},
 		{"emails", "Emails", "/-/profile/emails"},
 		{"tokens", "Access tokens", "/-/profile/personal_access_tokens"},
+		{"active_sessions", "Active sessions", ActiveSessionsPath},
 		{"notifications", "Notifications", "/-/profile/notifications"},
 	}}
 }

@@ -13,9 +13,11 @@ import (
 
 // Authenticator loads the user behind a session or an API token.
 type Authenticator interface {
-	// SessionUser returns the user of a session, or an error when the user
-	// is gone, blocked or the session version no longer matches.
-	SessionUser(ctx context.Context, userID int64, version string) (*model.User, error)
+	// SessionUser returns the user and the server-side session of a
+	// cookie's raw session ID, noting that it was used from ip with
+	// userAgent; an error when the session ended or expired, or the user
+	// is gone or blocked.
+	SessionUser(ctx context.Context, sessionID, ip, userAgent string) (*model.User, *model.Session, error)
 	// TokenUser returns the user and token for a raw personal access token.
 	TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error)
 }
@@ -46,8 +48,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(tokenKey, t)
 			return next(c)
 		}
-		if id, ver := sessionUser(c); id != 0 {
-			u, err := s.cfg.Auth.SessionUser(ctx, id, ver)
+		if id := SessionID(c); id != "" {
+			u, rec, err := s.cfg.Auth.SessionUser(ctx, id, c.RealIP(), c.Request().UserAgent())
 			if err != nil {
 				if !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrUnauthorized) {
 					return err
@@ -55,6 +57,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				_ = s.sessions.SignOut(c)
 			} else {
 				c.Set(userKey, u)
+				c.Set(recordKey, rec)
 			}
 		}
 		return next(c)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hooklab/hooklab/model"
 )
 
 // Pagination is a list request's page and page size.
@@ -28,7 +30,7 @@ func PaginateWith(c echo.Context, def, maxPer int) (Pagination, error) {
 		if err != nil {
 			return p, &JSONError{Status: 400, Body: map[string]string{"error": "page is invalid"}}
 		}
-		p.Page = max(n, 1)
+		p.Page = model.ClampPage(n)
 	}
 	if v := c.QueryParam("per_page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -83,4 +85,4 @@ func SetPageHeaders(c echo.Context, externalURL string, p Pagination, total int)
 }
 
 // Offset is the number of rows before the page.
-func (p Pagination) Offset() int { return (p.Page - 1) * p.PerPage }
+func (p Pagination) Offset() int { return model.PageOffset(p.Page, p.PerPage) }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	Now func() time.Time
 	// MaxBody bounds request bodies, e.g. "26MiB" (binary units: "M" is 10⁶).
 	MaxBody string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed;
+	// none means the connection's peer is the client.
+	TrustedProxies []*net.IPNet
 }
 
 // Server is the HTTP server's shared state.
@@ -60,6 +64,7 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{Echo: e, cfg: cfg, sessions: NewSessions(cfg.SessionHashKey, cfg.SessionBlockKey, strings.HasPrefix(cfg.ExternalURL, "https://"))}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -84,12 +89,12 @@ func New(cfg Config) *Server {
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        s.skipCSRF,
 		TokenLookup:    "header:X-CSRF-Token,form:authenticity_token",
-		CookieName:     "_hooklab_csrf",
+		CookieName:     csrfCookie,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.sessions.secure,
 		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   7 * 24 * 3600,
+		CookieMaxAge:   csrfMaxAge,
 		ContextKey:     csrfKey,
 		ErrorHandler: func(err error, c echo.Context) error {
 			return &echo.HTTPError{Code: http.StatusForbidden, Message: "Your session has expired or the form is stale (missing or invalid CSRF token). Reload the page and try again.", Internal: err}
@@ -98,8 +103,6 @@ func New(cfg Config) *Server {
 	e.Use(s.authenticate)
 	return s
 }
-
-const csrfKey = "csrf"
 
 func (s *Server) skipCSRF(c echo.Context) bool {
 	p := c.Request().URL.Path

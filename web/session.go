@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/views"
 )
 
@@ -15,25 +16,28 @@ import (
 const SessionCookie = "_hooklab_session"
 
 const (
-	sessionKey  = "_session"
-	keyUserID   = "uid"
-	keyVersion  = "ver"
-	keyReturnTo = "return_to"
+	sessionKey   = "_session"
+	recordKey    = "_session_record"
+	keySessionID = "sid"
+	keyReturnTo  = "return_to"
 )
 
 func init() { gob.Register(views.Flash{}) }
 
-// Sessions keeps signed and encrypted cookie sessions.
+// Sessions keeps signed and encrypted cookie sessions. A signed-in cookie
+// carries only the ID of a server-side session record, which the
+// Authenticator looks up on every request: ending the record ends the
+// session, whatever cookies are still around.
 type Sessions struct {
 	store  *sessions.CookieStore
 	secure bool
 }
 
 // NewSessions makes the cookie store: HttpOnly, SameSite=Lax, Secure when
-// the instance is served over https, one week long.
+// the instance is served over https, as long as a session lasts unused.
 func NewSessions(hashKey, blockKey []byte, secure bool) *Sessions {
 	st := sessions.NewCookieStore(hashKey, blockKey)
-	st.Options = &sessions.Options{Path: "/", MaxAge: 7 * 24 * 3600, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	st.Options = &sessions.Options{Path: "/", MaxAge: int(model.SessionTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
 	return &Sessions{store: st, secure: secure}
 }
 
@@ -61,15 +65,17 @@ func (s *Sessions) save(c echo.Context) error {
 	return s.store.Save(c.Request(), c.Response(), session(c))
 }
 
-// SignIn starts a session for the user. version binds the session to the
-// user's password: changing the password ends every other session.
-func (s *Sessions) SignIn(c echo.Context, userID int64, version string) error {
+// SignIn binds the browser to a server-side session by its raw ID (the
+// caller created the record). The CSRF token is replaced too, so that a
+// token learnt before signing in is worthless after.
+func (s *Sessions) SignIn(c echo.Context, sessionID string) error {
 	sess := session(c)
 	returnTo, _ := sess.Values[keyReturnTo].(string)
-	sess.Values = map[any]any{keyUserID: userID, keyVersion: version}
+	sess.Values = map[any]any{keySessionID: sessionID}
 	if returnTo != "" {
 		sess.Values[keyReturnTo] = returnTo
 	}
+	rotateCSRF(c, s.secure)
 	return s.save(c)
 }
 
@@ -81,11 +87,18 @@ func (s *Sessions) SignOut(c echo.Context) error {
 	return s.save(c)
 }
 
-func sessionUser(c echo.Context) (int64, string) {
-	sess := session(c)
-	id, _ := sess.Values[keyUserID].(int64)
-	ver, _ := sess.Values[keyVersion].(string)
-	return id, ver
+// SessionID is the raw ID of the server-side session the browser's cookie
+// names, or "" when it names none.
+func SessionID(c echo.Context) string {
+	id, _ := session(c).Values[keySessionID].(string)
+	return id
+}
+
+// CurrentSession is the signed-in browser's session record, or nil (API
+// token requests have none).
+func CurrentSession(c echo.Context) *model.Session {
+	s, _ := c.Get(recordKey).(*model.Session)
+	return s
 }
 
 // SetReturnTo remembers where to go after signing in (local paths only).

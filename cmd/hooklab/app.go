@@ -154,6 +154,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 		APIPrefix:       handlers.APIPrefix,
 		NoCSRF:          handlers.NoCSRFPrefixes,
 		Auth:            handlers.Authenticator{Store: store},
+		TrustedProxies:  cfg.TrustedProxies,
 	})
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	a.srv.GET("/metrics", func(c echo.Context) error {

@@ -45,6 +45,9 @@ type config struct {
 	SQLiteSynchronous string
 	// MonitoringAllowlist are the networks /metrics answers.
 	MonitoringAllowlist cidrList
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; by default none, and the connection's peer is the client.
+	TrustedProxies []*net.IPNet
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
 	onMail func(model.Mail)
@@ -118,6 +121,8 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	}
 	fs.Var(&cfg.MonitoringAllowlist, "monitoring-allowlist",
 		"comma-separated IPs or CIDRs allowed to read /metrics; others get 404 (HOOKLAB_MONITORING_ALLOWLIST; default 127.0.0.0/8,::1/128)")
+	trustedProxies := fs.String("trusted-proxies", envOr("HOOKLAB_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs (or addresses) of reverse proxies whose X-Forwarded-For is trusted; default none (HOOKLAB_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", envOr("HOOKLAB_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (HOOKLAB_PPROF_ADDR)")
 	dataFlags(fs, &cfg)
 	cfg.RootPassword = os.Getenv("HOOKLAB_ROOT_PASSWORD")
@@ -138,7 +143,40 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	if cfg.DeliveryWorkers < 1 || cfg.DeliveryPerHook < 1 || cfg.DeliveryHeldMiB < 1 {
 		return cfg, usageError{"--delivery-workers, --delivery-per-hook and --delivery-held-mib must be at least 1"}
 	}
+	if cfg.TrustedProxies, err = parseCIDRs(*trustedProxies); err != nil {
+		return cfg, usageError{"--trusted-proxies: " + err.Error()}
+	}
 	return cfg, nil
+}
+
+// parseCIDRs reads a comma-separated list of networks; a bare address
+// stands for itself alone.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			ip := net.ParseIP(s)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither a CIDR such as 10.0.0.0/8 nor an IP address", s)
+			}
+			bits := 128
+			if ip4 := ip.To4(); ip4 != nil {
+				ip, bits = ip4, 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR such as 10.0.0.0/8 nor an IP address", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // envInt returns the environment variable as a number, or def.
@@ -168,31 +206,11 @@ func (l *cidrList) String() string {
 
 // Set replaces the list.
 func (l *cidrList) Set(v string) error {
-	var out cidrList
-	for _, part := range strings.Split(v, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if !strings.Contains(part, "/") {
-			ip := net.ParseIP(part)
-			if ip == nil {
-				return fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", part)
-			}
-			bits := 8 * len(ip.To16())
-			if ip.To4() != nil {
-				ip, bits = ip.To4(), 32
-			}
-			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
-			continue
-		}
-		_, n, err := net.ParseCIDR(part)
-		if err != nil {
-			return fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", part)
-		}
-		out = append(out, n)
+	nets, err := parseCIDRs(v)
+	if err != nil {
+		return err
 	}
-	*l = out
+	*l = nets
 	return nil
 }
 

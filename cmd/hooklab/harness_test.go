@@ -34,8 +34,9 @@ type instance struct {
 }
 
 // startInstance starts Hooklab on a free loopback port with a fresh data
-// directory; it stops when the test ends.
-func startInstance(t *testing.T, mutate ...func(*config)) *instance {
+// directory; it stops when the test ends. configure may change the
+// configuration first.
+func startInstance(t *testing.T, configure ...func(*config)) *instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,8 +48,8 @@ func startInstance(t *testing.T, mutate ...func(*config)) *instance {
 		RootPassword: rootPassword, MailFrom: "hooklab@example.com", LogLevel: "debug",
 		MonitoringAllowlist: defaultMonitoringAllowlist(),
 	}
-	for _, m := range mutate {
-		m(&cfg)
+	for _, f := range configure {
+		f(&cfg)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
