@@ -45,9 +45,11 @@ check-generated: generate
 	@if [ -n "$$CI" ] && [ -n "$$(git status --porcelain -- views)" ]; then \
 		echo "generated templ files are stale; run 'make generate' and commit:"; git status --porcelain -- views; exit 1; fi
 
-## test: lint, then every test with the race detector, Chromium included
+## test: lint, then every test with the race detector, Chromium included;
+## then the delivery engine's memory bounds, 50 times over (they race)
 test: browser lint
 	HOOKLAB_CHROMIUM=$(CHROMIUM) $(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=50 -run '^(TestEngineBoundsHoldUnderConcurrentPublishAndClaim|TestEngineHoldsPayloadsWithinTheirBound)$$' ./delivery
 
 ## test-unit: the fast tests only (no browser)
 test-unit:

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/db/dbtest"
 	"github.com/hooklab/hooklab/model"
@@ -245,4 +248,13 @@ func (e *engineEnv) hookB(b *testing.B, url string) *model.Hook {
 		b.Fatal(err)
 	}
 	return &h
+}
+
+// metricCount reads a counter's value.
+func metricCount(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return -1
+	}
+	return m.GetCounter().GetValue()
 }

@@ -523,6 +523,7 @@ func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 	close(release)
 	e.logs(h.ID, n)
 	e.idle()
+	e.stop() // no claim is reserving room any more
 	r := e.engine.room
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -158,7 +158,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 	})
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	a.srv.GET("/metrics", func(c echo.Context) error {
-		if !cfg.MonitoringAllowlist.allows(c.Request().RemoteAddr) {
+		if !cfg.MonitoringAllowlist.allows(c.RealIP()) {
 			return echo.ErrNotFound
 		}
 		metrics.ServeHTTP(c.Response(), c.Request())
