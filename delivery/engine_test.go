@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -301,7 +302,8 @@ func TestEngineBlockedAddressIsLoggedAsInternalError(t *testing.T) {
 }
 
 func TestEngineWebHookCallsLimitDropsWithoutLogOrFailure(t *testing.T) {
-	e := newEngineEnv(t)
+	var logged syncBuffer
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
 	e.settings(func(s *model.Settings) { s.WebHookCalls = 2 })
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -316,6 +318,13 @@ func TestEngineWebHookCallsLimitDropsWithoutLogOrFailure(t *testing.T) {
 	}
 	if got, _ := e.store.Hook(context.Background(), h.ID); got.RecentFailures != 0 {
 		t.Fatalf("rate-limited drops counted as failures: %d", got.RecentFailures)
+	}
+	// Three drops: logged once for the hook this minute, all counted.
+	if n := strings.Count(logged.String(), "webhook rate limit exceeded"); n != 1 {
+		t.Fatalf("the rate limit was logged %d times in a minute, want once", n)
+	}
+	if n := metricCount(e.engine.metrics.rateLimited); n != 3 {
+		t.Fatalf("hooklab_deliveries_rate_limited_total = %v, want 3", n)
 	}
 	at, err := e.store.RateLimitedSince(context.Background(), e.root.ID, e.clock.Now().Add(-time.Minute))
 	if err != nil || at == nil {
