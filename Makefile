@@ -56,10 +56,20 @@ test-unit:
 	$(GO) test -race -short ./...
 
 ## bench: Go benchmarks, then the delivery load test against the real binary
-## (20,000 events × 5 hooks on a loopback receiver); numbers, not pass/fail
-bench: build
+## (20,000 events × 5 hooks on a loopback receiver), and the same load on the
+## previous engine's binary, interleaved; numbers, not pass/fail
+bench: build $(BASELINE_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
-	$(GO) run ./cmd/loadtest -hooklab $(BIN)
+	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN)
+
+## the engine before owned leases (commit $(BASELINE)), built from git for the
+## like-for-like comparison
+BASELINE     ?= 06081ae
+BASELINE_BIN := bin/hooklab-$(BASELINE)
+$(BASELINE_BIN):
+	@mkdir -p bin; tmp=$$(mktemp -d); \
+	git archive $(BASELINE) | tar -x -C $$tmp && (cd $$tmp && $(GO) build -o $(CURDIR)/$@ ./cmd/hooklab); \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 clean:
 	rm -rf bin

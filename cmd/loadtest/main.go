@@ -51,6 +51,10 @@ type options struct {
 	backlog     int
 	cpuprofile  string
 	batch       int
+	// baseline, when set, is an earlier binary to compare with (see compare).
+	baseline      string
+	rounds        int
+	compareEvents int
 }
 
 func main() {
@@ -66,6 +70,9 @@ func main() {
 	flag.IntVar(&o.backlog, "backlog", 20000, "events stored straight into the outbox for the engine-alone run (0: skip)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the load generator's own CPU profile of the throughput run to this file")
 	flag.IntVar(&o.batch, "batch", 1, `events per publish request in the throughput run ({"events":[...]} when above 1; push_event_hooks_limit is 3)`)
+	flag.StringVar(&o.baseline, "baseline", "", "an earlier hooklab binary: compare end-to-end rates, interleaved, like for like")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the comparison with -baseline")
+	flag.IntVar(&o.compareEvents, "compare-events", 10000, "events per round of the comparison")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -245,6 +252,12 @@ func run(o options) error {
 		if err := srv2.Start(); err != nil {
 			return err
 		}
+		if err := waitReady(base); err != nil {
+			_ = srv2.Process.Kill()
+			return err
+		}
+		fmt.Printf("start to ready (/-/readiness 200) with %d log rows and %d deliveries waiting: %s (target ≤ 5s)\n",
+			before, o.backlog*o.hooks, time.Since(start).Round(time.Millisecond))
 		want := before + int64(o.backlog*o.hooks)
 		if err := waitFor(func() (bool, error) {
 			n, err := logsWritten(sqlite)
@@ -272,6 +285,9 @@ func run(o options) error {
 	}
 	fmt.Printf("peak RSS of hooklab serve: %.1f MiB (target ≤ 256 MiB)\n", float64(rss)/(1<<20))
 	fmt.Printf("database: %.1f MiB for %d log rows = %.0f bytes per log row\n", float64(size)/(1<<20), logs, float64(size)/float64(logs))
+	if o.baseline != "" {
+		return compare(o, receiverURL)
+	}
 	return nil
 }
 
