@@ -9,6 +9,9 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# make bench compares with the engine before owned leases, like for like
+BASELINE     ?= 06081ae
+BASELINE_BIN := bin/hooklab-$(BASELINE)
 export CGO_ENABLED = 1
 
 .PHONY: all generate build run test test-unit lint bench browser clean check-generated
@@ -62,10 +65,7 @@ bench: build $(BASELINE_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
 	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN)
 
-## the engine before owned leases (commit $(BASELINE)), built from git for the
-## like-for-like comparison
-BASELINE     ?= 06081ae
-BASELINE_BIN := bin/hooklab-$(BASELINE)
+## the previous engine's binary, built from git
 $(BASELINE_BIN):
 	@mkdir -p bin; tmp=$$(mktemp -d); \
 	git archive $(BASELINE) | tar -x -C $$tmp && (cd $$tmp && $(GO) build -o $(CURDIR)/$@ ./cmd/hooklab); \
