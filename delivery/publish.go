@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/model"
@@ -30,6 +31,7 @@ type Publisher struct {
 	mu      sync.Mutex
 	pending []*pubReq
 	leading bool
+	commits atomic.Int64 // group commits made, for tests
 }
 
 // NewPublisher makes a publisher over the store.
@@ -108,6 +110,7 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 	p.pending = nil
 	p.mu.Unlock()
 	p.commit(context.WithoutCancel(ctx), batch)
+	p.commits.Add(1)
 	p.mu.Lock()
 	if len(p.pending) > 0 {
 		close(p.pending[0].lead)
