@@ -169,7 +169,7 @@ func (h *Handler) apiSystemHookParent(echo.Context) (hookParent, error) {
 // hookEntity is GitLab's hook entity (lib/api/entities/hook.rb and its
 // project and group subclasses) in GitLab's key order. Lists leave out
 // url_variables and custom_headers; a single hook shows only their keys.
-// The token and every value are never part of it.
+// The tokens and every value are never part of it.
 func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *model.JSONObject {
 	base := []string{"push_events", "tag_push_events", "merge_requests_events", "repository_update_events"}
 	o := model.NewJSONObject()
@@ -182,6 +182,9 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 		o.Set(attr, hk.Events.Has(attr))
 	}
 	o.Set("enable_ssl_verification", hk.EnableSSLVerification)
+	// Whether the secrets are set; never the secrets.
+	o.Set("token_present", hk.Token != "")
+	o.Set("signing_token_present", hk.SigningToken != "")
 	o.Set("alert_status", string(hk.AlertStatus(now, st.AutoDisablingWebHooks)))
 	o.Set("disabled_until", hk.DisabledUntil)
 	if single {
@@ -233,6 +236,7 @@ func hookUpdateParams(p params, kind model.HookKind) (model.HookUpdate, error) {
 		return nil
 	}
 	u.URL, u.Name, u.Description, u.Token = str("url"), str("name"), str("description"), str("token")
+	u.SigningToken = str("signing_token")
 	u.PushEventsBranchFilter = str("push_events_branch_filter")
 	u.CustomWebhookTemplate = str("custom_webhook_template")
 	if s, ok := p.String("branch_filter_strategy"); ok {
@@ -301,6 +305,8 @@ func apiHookError(err error, sentence bool) error {
 		return model.Unprocessable("Invalid url given")
 	case len(v.For("push_events_branch_filter")) > 0:
 		return model.Unprocessable("Invalid branch filter given")
+	case len(v.For("signing_token")) > 0:
+		return model.Unprocessable("Invalid signing token given: it %s", model.SigningTokenProblem)
 	case len(v.For("custom_headers")) > 0:
 		return model.Unprocessable("Custom headers validation failed: %s", strings.Join(v.For("custom_headers"), ", "))
 	}
