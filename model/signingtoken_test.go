@@ -15,7 +15,7 @@ func TestSigningKey(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"", "s3cret", strings.TrimPrefix(fresh, SigningTokenPrefix), "WHSEC_" + strings.TrimPrefix(fresh, SigningTokenPrefix),
-		"whsec_c2hvcnQ=", // 5 bytes
+		"whsec_c2hvcnQ=",                   // 5 bytes
 		"whsec_" + strings.Repeat("A", 43), // no padding
 		fresh + " ", fresh + "\n",
 	} {
