@@ -109,6 +109,11 @@ type HookFormState struct {
 	// TokenSet shows the token field with the mask: a token is stored, or
 	// was typed and is kept in Sealed.
 	TokenSet bool
+	// SigningTokenSet shows the signing token field with the mask.
+	SigningTokenSet bool
+	// NewSigningToken is a token Generate just made: shown once, in the
+	// clear, so that it can be copied to the receiver.
+	NewSigningToken string
 	Events   model.TriggerSet
 	Strategy model.BranchFilterStrategy
 	Filter   string
