@@ -217,7 +217,7 @@ func hookFormFromHook(hk model.Hook) views.HookFormState {
 		Kind: hk.Kind, New: hk.ID == 0,
 		URL: hk.URL, Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
 		SigningTokenSet: hk.SigningToken != "",
-		Events: hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
+		Events:          hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
 		Template: hk.CustomWebhookTemplate,
 	}
 	if hk.PushEventsBranchFilter != nil {
@@ -404,15 +404,15 @@ type hookFormInput struct {
 	signingToken           string
 	// generated is a signing token the Generate button just made; the form
 	// shows it once, in the clear, so it can be copied.
-	generated string
-	events                 map[string]bool
-	strategy, filter       string
-	ssl                    bool
-	template               string
-	kept                   []string           // url_variables_kept[]: defined masked portions still in the form
-	rows                   []model.URLMaskRow // new "Add URL masking" rows
-	headers                []model.HookEntry  // custom header rows, every one
-	secrets                hookFormSecrets    // typed secrets carried over from a previous rendering
+	generated        string
+	events           map[string]bool
+	strategy, filter string
+	ssl              bool
+	template         string
+	kept             []string           // url_variables_kept[]: defined masked portions still in the form
+	rows             []model.URLMaskRow // new "Add URL masking" rows
+	headers          []model.HookEntry  // custom header rows, every one
+	secrets          hookFormSecrets    // typed secrets carried over from a previous rendering
 }
 
 func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInput, error) {
@@ -424,7 +424,7 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 		op:  form.Get("_op"),
 		url: form.Get("url"), name: form.Get("name"), description: form.Get("description"), token: form.Get("token"),
 		signingToken: form.Get("signing_token"),
-		strategy: form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
+		strategy:     form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
 		ssl: form.Get("enable_ssl_verification") != "", template: form.Get("custom_webhook_template"),
 		kept:    form["url_variables_kept[]"],
 		events:  map[string]bool{},
@@ -647,8 +647,8 @@ func hasEntry(m map[string]string, k string) bool {
 type hookFormSecrets struct {
 	Token        *string           `json:"t,omitempty"`
 	SigningToken *string           `json:"s,omitempty"`
-	Vars    map[string]string `json:"v,omitempty"`
-	Headers map[string]string `json:"h,omitempty"`
+	Vars         map[string]string `json:"v,omitempty"`
+	Headers      map[string]string `json:"h,omitempty"`
 }
 
 func hookFormSecretsAAD(c echo.Context) string {

@@ -114,11 +114,11 @@ type HookFormState struct {
 	// NewSigningToken is a token Generate just made: shown once, in the
 	// clear, so that it can be copied to the receiver.
 	NewSigningToken string
-	Events   model.TriggerSet
-	Strategy model.BranchFilterStrategy
-	Filter   string
-	SSL      bool
-	Template string
+	Events          model.TriggerSet
+	Strategy        model.BranchFilterStrategy
+	Filter          string
+	SSL             bool
+	Template        string
 
 	// Vars are the names of masked URL portions already defined (stored,
 	// or typed before and kept in Sealed); the URL shows them as {name}.
