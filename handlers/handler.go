@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -99,6 +101,24 @@ func (a Authenticator) SessionUser(ctx context.Context, id int64, version string
 		return nil, model.ErrUnauthorized
 	}
 	return u, nil
+}
+
+// SudoUser implements web.Authenticator with GitLab's answer for a user
+// that is not there.
+func (a Authenticator) SudoUser(ctx context.Context, identifier string) (*model.User, error) {
+	var (
+		u   *model.User
+		err error
+	)
+	if id, perr := strconv.ParseInt(identifier, 10, 64); perr == nil {
+		u, err = a.Store.User(ctx, id)
+	} else {
+		u, err = a.Store.UserByUsername(ctx, identifier)
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.NotFound(fmt.Sprintf("User with ID or username '%s'", identifier))
+	}
+	return u, err
 }
 
 // TokenUser implements web.Authenticator with GitLab's answers for bad tokens.
