@@ -177,7 +177,7 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 	o.Set("url", hk.URL)
 	o.Set("name", hk.Name)
 	o.Set("description", hk.Description)
-	o.Set("created_at", hk.CreatedAt)
+	o.Set("created_at", web.APITime(hk.CreatedAt))
 	for _, attr := range base {
 		o.Set(attr, hk.Events.Has(attr))
 	}
@@ -186,7 +186,7 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 	o.Set("token_present", hk.Token != "")
 	o.Set("signing_token_present", hk.SigningToken != "")
 	o.Set("alert_status", string(hk.AlertStatus(now, st.AutoDisablingWebHooks)))
-	o.Set("disabled_until", hk.DisabledUntil)
+	o.Set("disabled_until", web.APITimePtr(hk.DisabledUntil))
 	if single {
 		o.Set("url_variables", entryKeys(hk.URLVariables))
 	}

@@ -19,7 +19,7 @@ import (
 type apiMember struct {
 	apiUserBasic
 	AccessLevel int           `json:"access_level"`
-	CreatedAt   time.Time     `json:"created_at"`
+	CreatedAt   web.APITime   `json:"created_at"`
 	CreatedBy   *apiUserBasic `json:"created_by,omitempty"`
 	ExpiresAt   *string       `json:"expires_at"`
 }
@@ -27,7 +27,7 @@ type apiMember struct {
 func (h *Handler) memberEntity(m *model.Member) apiMember {
 	e := apiMember{
 		apiUserBasic: h.userBasic(&model.User{ID: *m.UserID, Username: m.Username, Name: m.Name, State: m.State}),
-		AccessLevel:  int(m.AccessLevel), CreatedAt: m.CreatedAt, ExpiresAt: apiDate(m.ExpiresAt),
+		AccessLevel:  int(m.AccessLevel), CreatedAt: web.APITime(m.CreatedAt), ExpiresAt: apiDate(m.ExpiresAt),
 	}
 	if m.CreatedByID != nil && m.CreatedByUsername != "" {
 		cb := h.userBasic(&model.User{ID: *m.CreatedByID, Username: m.CreatedByUsername, Name: m.CreatedByName, State: m.CreatedByState})
@@ -39,17 +39,17 @@ func (h *Handler) memberEntity(m *model.Member) apiMember {
 // apiInvitation is GitLab's entity of a pending invitation. The token is
 // never shown: only its digest is stored.
 type apiInvitation struct {
-	ID            int64     `json:"id"`
-	InviteEmail   string    `json:"invite_email"`
-	CreatedAt     time.Time `json:"created_at"`
-	AccessLevel   int       `json:"access_level"`
-	ExpiresAt     *string   `json:"expires_at"`
-	UserName      *string   `json:"user_name"`
-	CreatedByName *string   `json:"created_by_name"`
+	ID            int64       `json:"id"`
+	InviteEmail   string      `json:"invite_email"`
+	CreatedAt     web.APITime `json:"created_at"`
+	AccessLevel   int         `json:"access_level"`
+	ExpiresAt     *string     `json:"expires_at"`
+	UserName      *string     `json:"user_name"`
+	CreatedByName *string     `json:"created_by_name"`
 }
 
 func invitationEntity(m *model.Member) apiInvitation {
-	e := apiInvitation{ID: m.ID, InviteEmail: derefStr(m.InviteEmail), CreatedAt: m.CreatedAt,
+	e := apiInvitation{ID: m.ID, InviteEmail: derefStr(m.InviteEmail), CreatedAt: web.APITime(m.CreatedAt),
 		AccessLevel: int(m.AccessLevel), ExpiresAt: apiDate(m.ExpiresAt)}
 	if m.CreatedByName != "" {
 		n := m.CreatedByName
