@@ -108,7 +108,10 @@ type GroupFilter struct {
 	// (administrators).
 	VisibleTo int64
 	ParentID  *int64
-	TopLevel  bool
+	// DescendantsOf, when not 0, keeps the groups below that group, at any
+	// depth.
+	DescendantsOf int64
+	TopLevel      bool
 	// Search matches the name, and the full path and full name, so that
 	// "acme" finds acme/platform (GitLab matches a group's route).
 	Search string
@@ -200,7 +203,6 @@ func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, 
 		where = append(where, "g.id NOT IN (:skip)")
 		args["skip"] = f.SkipIDs
 	}
-	cte := withCTEs(visible, access)
 	if f.ParentID != nil {
 		where = append(where, "g.parent_id = :parent")
 		args["parent"] = *f.ParentID
@@ -208,6 +210,14 @@ func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, 
 	if f.TopLevel {
 		where = append(where, "g.parent_id IS NULL")
 	}
+	var below string
+	if f.DescendantsOf != 0 {
+		below = `below(id) AS (SELECT id FROM groups WHERE parent_id = :ancestor
+		UNION ALL SELECT groups.id FROM groups JOIN below ON groups.parent_id = below.id)`
+		where = append(where, "g.id IN (SELECT id FROM below)")
+		args["ancestor"] = f.DescendantsOf
+	}
+	cte := withCTEs(visible, access, below)
 	if f.Search != "" {
 		where = append(where, "(lower(g.name) LIKE :q OR lower(g.full_path) LIKE :q OR lower(g.full_name) LIKE :q)")
 		args["q"] = "%" + strings.ToLower(f.Search) + "%"

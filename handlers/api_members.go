@@ -506,6 +506,69 @@ func (h *Handler) apiListInvitations(load sourceLoader) echo.HandlerFunc {
 	}
 }
 
+// apiUpdateInvitation is PUT .../invitations/:email: a pending
+// invitation's access_level and/or expires_at (null or "" clears it), with
+// the rules of editing a member; 400 when neither is given.
+func (h *Handler) apiUpdateInvitation(load sourceLoader) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := readParams(c)
+		if err != nil {
+			return err
+		}
+		level, levelGiven, err := apiAccessLevel(p, false)
+		if err != nil {
+			return err
+		}
+		_, expiresParam := p["expires_at"]
+		expires, _, err := h.apiExpiry(p)
+		if err != nil {
+			return apiMemberError(err)
+		}
+		if !levelGiven && !expiresParam {
+			return model.BadRequest("400 Bad request")
+		}
+		src, err := load(c)
+		if err != nil {
+			return err
+		}
+		if !src.canManage() {
+			return errCannotManage
+		}
+		m, err := h.pendingInvitation(c, src, pathParam(c, "email"))
+		if err != nil {
+			return err
+		}
+		if !levelGiven {
+			level = m.AccessLevel
+		}
+		if !expiresParam {
+			expires = m.ExpiresAt
+		}
+		if err := h.updateMember(c, src, m, level, expires); err != nil {
+			return apiMemberError(err)
+		}
+		if m, err = h.pendingInvitation(c, src, derefStr(m.InviteEmail)); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, invitationEntity(m))
+	}
+}
+
+// pendingInvitation finds a source's pending invitation by e-mail
+// (case-insensitively).
+func (h *Handler) pendingInvitation(c echo.Context, src *memberSource, email string) (*model.Member, error) {
+	all, err := h.store.Members(h.ctx(c), src.typ, src.id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Pending() && strings.EqualFold(derefStr(all[i].InviteEmail), email) {
+			return &all[i], nil
+		}
+	}
+	return nil, model.NotFound("Invitation")
+}
+
 func (h *Handler) apiDeleteInvitation(load sourceLoader) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		src, err := load(c)

@@ -45,6 +45,24 @@ func (h *Handler) apiListSubgroups(c echo.Context) error {
 		Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}, pg)
 }
 
+// apiListDescendantGroups is GET /groups/:id/descendant_groups: the
+// groups below the group at any depth, with the filters of GET /groups.
+func (h *Handler) apiListDescendantGroups(c echo.Context) error {
+	g, _, err := h.groupAccess(c, pathParam(c, "id"))
+	if err != nil {
+		return err
+	}
+	pg, err := web.Paginate(c)
+	if err != nil {
+		return err
+	}
+	f := db.GroupFilter{VisibleTo: visibleTo(c), DescendantsOf: g.ID, Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
+	if err := groupListParams(c, &f); err != nil {
+		return err
+	}
+	return h.writeGroups(c, f, pg)
+}
+
 func (h *Handler) writeGroups(c echo.Context, f db.GroupFilter, pg web.Pagination) error {
 	groups, total, err := h.store.Groups(h.ctx(c), f)
 	if err != nil {

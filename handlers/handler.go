@@ -28,7 +28,10 @@ type Mailer interface {
 
 // Config is what handlers need to know about the running instance.
 type Config struct {
+	// Version is a semantic version (GitLab clients compare it); Revision
+	// the commit it was built from.
 	Version     string
+	Revision    string
 	ExternalURL string
 }
 

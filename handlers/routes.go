@@ -145,7 +145,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	// route checks the token's scope.
 	api := e.Group(apiPrefix, web.RequireScope)
 	apiUser := h.srv.RequireUser(signInPath)
-	api.GET("/version", h.apiVersion, apiUser)
+	api.GET("/version", h.apiMetadata, apiUser)
+	api.GET("/metadata", h.apiMetadata, apiUser)
 	api.GET("/user", h.apiCurrentUser, apiUser)
 	api.GET("/users", h.apiListUsers, apiUser)
 	api.POST("/users", h.apiCreateUser, apiUser, admin)
@@ -162,6 +163,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.POST("/groups", h.apiCreateGroup, apiUser)
 	api.GET("/groups/:id", h.apiGetGroup, apiUser)
 	api.GET("/groups/:id/subgroups", h.apiListSubgroups, apiUser)
+	api.GET("/groups/:id/descendant_groups", h.apiListDescendantGroups, apiUser)
 	api.GET("/groups/:id/projects", h.apiListGroupProjects, apiUser)
 	api.GET("/projects", h.apiListProjects, apiUser)
 	api.POST("/projects", h.apiCreateProject, apiUser)
@@ -183,6 +185,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		api.DELETE(s.base+"/members/:user_id", h.apiRemoveMember(s.load), apiUser)
 		api.GET(s.base+"/invitations", h.apiListInvitations(s.load), apiUser)
 		api.POST(s.base+"/invitations", h.apiInvite(s.load), apiUser)
+		api.PUT(s.base+"/invitations/:email", h.apiUpdateInvitation(s.load), apiUser)
 		api.DELETE(s.base+"/invitations/:email", h.apiDeleteInvitation(s.load), apiUser)
 	}
 	// Publishing events (delivery).
