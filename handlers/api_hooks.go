@@ -166,6 +166,9 @@ func (h *Handler) apiSystemHookParent(echo.Context) (hookParent, error) {
 	return hookParent{kind: model.SystemHookKind}, nil
 }
 
+// defaultOrganizationID is the ID of GitLab's default organization.
+const defaultOrganizationID = 1
+
 // hookEntity is GitLab's hook entity (lib/api/entities/hook.rb and its
 // project and group subclasses) in GitLab's key order. Lists leave out
 // url_variables and custom_headers; a single hook shows only their keys.
@@ -192,7 +195,11 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 	}
 	o.Set("push_events_branch_filter", hk.PushEventsBranchFilter)
 	o.Set("branch_filter_strategy", string(hk.BranchFilterStrategy))
-	o.Set("custom_webhook_template", hk.CustomWebhookTemplate)
+	if hk.CustomWebhookTemplate == "" {
+		o.Set("custom_webhook_template", nil) // GitLab's null when unset
+	} else {
+		o.Set("custom_webhook_template", hk.CustomWebhookTemplate)
+	}
 	if single {
 		o.Set("custom_headers", entryKeys(hk.CustomHeaders))
 	}
@@ -206,6 +213,11 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 		if _, ok := o.Get(t.Attribute); !ok {
 			o.Set(t.Attribute, hk.Events.Has(t.Attribute))
 		}
+	}
+	if hk.Kind == model.SystemHookKind {
+		// GitLab's system hooks belong to an organization; Hooklab has the
+		// one default organization GitLab creates (ID 1).
+		o.Set("organization_id", defaultOrganizationID)
 	}
 	return o
 }

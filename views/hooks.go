@@ -83,6 +83,7 @@ var triggerLabels = map[string]string{
 	"project_events":               "Project events",
 	"subgroup_events":              "Subgroup events",
 	"repository_update_events":     "Repository update events",
+	"vulnerability_events":         "Vulnerability events",
 }
 
 // TriggerLabel is a trigger's name in the UI.
