@@ -49,6 +49,18 @@ func TestClientGoPersonalAccessTokens(t *testing.T) {
 		Name: gitlab.Ptr("bob-token"), Scopes: gitlab.Ptr([]string{"read_api"})}); err != nil {
 		t.Fatal(err)
 	}
+	me, _, err := root.Users.CurrentUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sudo, _, err := root.Users.CreatePersonalAccessToken(me.ID, &gitlab.CreatePersonalAccessTokenOptions{
+		Name: gitlab.Ptr("sudo"), Scopes: gitlab.Ptr([]string{"api", "sudo"})})
+	if err != nil || len(sudo.Scopes) != 2 || sudo.Scopes[1] != "sudo" {
+		t.Fatalf("an admin's sudo token: %+v (%v)", sudo, err)
+	}
+	if u, _, err := newClient(sudo.Token).Users.CurrentUser(gitlab.WithSudo("alice")); err != nil || u.Username != "alice" {
+		t.Fatalf("the API-made sudo token: %+v (%v)", u, err)
+	}
 	ac := newClient(ci.Token)
 	if _, _, err := ac.Users.CreatePersonalAccessToken(bob.ID, &gitlab.CreatePersonalAccessTokenOptions{
 		Name: gitlab.Ptr("x"), Scopes: gitlab.Ptr([]string{"api"})}); errStatus(err) != http.StatusForbidden {
@@ -61,7 +73,7 @@ func TestClientGoPersonalAccessTokens(t *testing.T) {
 		t.Fatalf("alice's list: %+v (%v)", mine, err)
 	}
 	all, _, err := root.PersonalAccessTokens.ListPersonalAccessTokens(&gitlab.ListPersonalAccessTokensOptions{})
-	if err != nil || len(all) != 3 { // root's own from the harness, alice's, bob's
+	if err != nil || len(all) != 4 { // root's from the harness and its sudo token, alice's, bob's
 		t.Fatalf("admin's list: %d (%v)", len(all), err)
 	}
 	byUser, _, err := root.PersonalAccessTokens.ListPersonalAccessTokens(&gitlab.ListPersonalAccessTokensOptions{UserID: gitlab.Ptr(bob.ID)})
@@ -128,7 +140,7 @@ func TestClientGoPersonalAccessTokens(t *testing.T) {
 		t.Fatalf("revoking twice: %v", err)
 	}
 	active, _, err := root.PersonalAccessTokens.ListPersonalAccessTokens(&gitlab.ListPersonalAccessTokensOptions{State: gitlab.Ptr("active")})
-	if err != nil || len(active) != 1 { // root's own
+	if err != nil || len(active) != 2 { // root's two
 		t.Fatalf("state=active: %d (%v)", len(active), err)
 	}
 }
