@@ -65,6 +65,19 @@ func TestClientGoSudo(t *testing.T) {
 		t.Fatalf("GET /user?sudo=alice: %+v (%v)", u, err)
 	}
 
+	// The parameter in a form body (curl -d sudo=alice).
+	form, _ := http.NewRequest(http.MethodPut, inst.URL+"/api/v4/notification_settings", strings.NewReader("level=disabled&sudo=alice"))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	form.Header.Set("PRIVATE-TOKEN", strings.TrimSpace(out.String()))
+	if resp, err := http.DefaultClient.Do(form); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("sudo in a form body: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if mine, _, err := inst.client(t, "alice").NotificationSettings.GetGlobalSettings(); err != nil || mine.Level != gitlab.DisabledNotificationLevel {
+		t.Fatalf("alice's level after the form: %+v (%v)", mine, err)
+	}
+
 	// Unknown user: 404 with GitLab's message.
 	_, _, err = gl.Users.CurrentUser(gitlab.WithSudo("nobody"))
 	if errStatus(err) != http.StatusNotFound {
