@@ -5,8 +5,11 @@
 
 GO       ?= go
 BIN      := bin/hooklab
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+# VERSION must be a semantic version (clients compare it): the newest vX.Y.Z
+# tag, or the binary's default when there is none; REVISION is the commit.
+VERSION  ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # make bench compares with the engine before owned leases, like for like

@@ -195,9 +195,11 @@ type fanout struct {
 	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
 }
 
+// sampleKey names a sample: a project's, or for group-level events
+// (project, member, subgroup) a group's.
 type sampleKey struct {
-	project int64
-	scope   string
+	project, group int64
+	scope          string
 }
 
 // target is a delivery to create: an event (whose payload is size bytes)
@@ -227,33 +229,47 @@ func (f *fanout) close() {
 }
 
 // keepSamples records the batch's newest event of each kind per project
-// as the sample Test uses.
+// (per group for group-level events) as the sample Test uses.
 func (f *fanout) keepSamples(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
-	var values []string
-	var args []any
-	flush := func() error {
-		if len(values) == 0 {
+	for _, table := range [...]struct{ name, owner string }{
+		{"sample_events", "project_id"}, {"group_sample_events", "group_id"},
+	} {
+		var values []string
+		var args []any
+		flush := func() error {
+			if len(values) == 0 {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO `+table.name+` (`+table.owner+`, trigger_scope, event_id, created_at)
+				VALUES `+strings.Join(values, ", ")+`
+				ON CONFLICT (`+table.owner+`, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
+			if err != nil {
+				return fmt.Errorf("keep sample events: %w", err)
+			}
+			values, args = values[:0], args[:0]
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
-			VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
-		if err != nil {
-			return fmt.Errorf("keep sample events: %w", err)
-		}
-		values, args = values[:0], args[:0]
-		return nil
-	}
-	for k, eventID := range f.samples {
-		values = append(values, "(?, ?, ?, ?)")
-		args = append(args, k.project, k.scope, eventID, now)
-		if len(values) == deliveryInsertChunk {
-			if err := flush(); err != nil {
-				return err
+		for k, eventID := range f.samples {
+			owner := k.project
+			if table.owner == "group_id" {
+				owner = k.group
+			}
+			if owner == 0 {
+				continue
+			}
+			values = append(values, "(?, ?, ?, ?)")
+			args = append(args, owner, k.scope, eventID, now)
+			if len(values) == deliveryInsertChunk {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
+		if err := flush(); err != nil {
+			return err
+		}
 	}
-	return flush()
+	return nil
 }
 
 // chain returns a group's ID and its ancestors' IDs, the group first.
@@ -350,7 +366,9 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		}
 		ev.EventID, ev.RootGroupID = eventID, &root
 		if projectID != nil {
-			f.samples[sampleKey{*projectID, scope}] = eventID
+			f.samples[sampleKey{project: *projectID, scope: scope}] = eventID
+		} else {
+			f.samples[sampleKey{group: groupID, scope: scope}] = eventID
 		}
 		if !ev.FireHooks {
 			continue
@@ -453,6 +471,27 @@ func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope strin
 	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
 		FROM sample_events s JOIN events e ON e.id = s.event_id
 		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
+	if err != nil {
+		return nil, err
+	}
+	var ev DeliveryEvent
+	if err := s.get(ctx, &ev, notFound, q, args...); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// GroupSampleEvent returns the newest group-level event of the trigger
+// scope published for any of the groups (Test of a group hook's project
+// events).
+func (s *Store) GroupSampleEvent(ctx context.Context, groupIDs []int64, scope string) (*DeliveryEvent, error) {
+	notFound := model.NotFound("Sample event")
+	if len(groupIDs) == 0 {
+		return nil, notFound
+	}
+	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
+		FROM group_sample_events s JOIN events e ON e.id = s.event_id
+		WHERE s.group_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, groupIDs, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -190,7 +190,8 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (in
 	_, err = s.deleteInBatches(ctx, `DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
 		AND NOT EXISTS (SELECT 1 FROM hook_logs l WHERE l.event_id = e.id)
-		AND NOT EXISTS (SELECT 1 FROM sample_events s WHERE s.event_id = e.id) LIMIT ?)`, now.Add(-2*RecursionWindow))
+		AND NOT EXISTS (SELECT 1 FROM sample_events s WHERE s.event_id = e.id)
+		AND NOT EXISTS (SELECT 1 FROM group_sample_events g WHERE g.event_id = e.id) LIMIT ?)`, now.Add(-2*RecursionWindow))
 	return logs, err
 }
 

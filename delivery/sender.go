@@ -315,6 +315,11 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 	if err != nil {
 		return fail(&attemptError{err.Error(), err})
 	}
+	if h.SigningToken != "" {
+		if e := sign(header, a.RequestHeaders, h.SigningToken, time.Now(), body); e != nil {
+			return fail(e)
+		}
+	}
 
 	timeout := time.Duration(r.Settings.WebhookTimeout) * time.Second
 	if timeout <= 0 {

@@ -6,8 +6,10 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,7 +26,10 @@ type Mailer interface {
 
 // Config is what handlers need to know about the running instance.
 type Config struct {
+	// Version is a semantic version (GitLab clients compare it); Revision
+	// the commit it was built from.
 	Version     string
+	Revision    string
 	ExternalURL string
 }
 
@@ -117,6 +122,24 @@ func (a Authenticator) now() time.Time {
 		return a.Now()
 	}
 	return time.Now()
+}
+
+// SudoUser implements web.Authenticator with GitLab's answer for a user
+// that is not there.
+func (a Authenticator) SudoUser(ctx context.Context, identifier string) (*model.User, error) {
+	var (
+		u   *model.User
+		err error
+	)
+	if id, perr := strconv.ParseInt(identifier, 10, 64); perr == nil {
+		u, err = a.Store.User(ctx, id)
+	} else {
+		u, err = a.Store.UserByUsername(ctx, identifier)
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.NotFound(fmt.Sprintf("User with ID or username '%s'", identifier))
+	}
+	return u, err
 }
 
 // TokenUser implements web.Authenticator with GitLab's answers for bad tokens.

@@ -30,7 +30,7 @@ func TestTestDropdownPages(t *testing.T) {
 	list.Find(`#hook-` + itoa(h.ID) + ` [data-testid=hook-test-menu] button[name=trigger]`).Each(func(_ int, s *goquery.Selection) {
 		items = append(items, s.AttrOr("value", ""))
 	})
-	if got := strings.Join(items, ","); got != "push_events,tag_push_events,issues_events,confidential_issues_events,note_events,merge_requests_events,job_events,pipeline_events,wiki_page_events,releases_events" {
+	if got := strings.Join(items, ","); got != "push_events,tag_push_events,issues_events,confidential_issues_events,note_events,merge_requests_events,job_events,pipeline_events,wiki_page_events,releases_events,emoji_events,resource_access_token_events,vulnerability_events" {
 		t.Fatalf("dropdown: %s", got)
 	}
 	edit := doc(t, b.get(hookURL+"/edit"))
@@ -408,7 +408,7 @@ func TestTestDropdownGroupAndSystemPages(t *testing.T) {
 		user       *model.User
 		triggers   int
 	}{
-		{"group", "/groups/acme/-/hooks/" + itoa(gh.ID), f.owner, 10},
+		{"group", "/groups/acme/-/hooks/" + itoa(gh.ID), f.owner, 14},
 		{"system", "/admin/hooks/" + itoa(sh.ID), admin, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

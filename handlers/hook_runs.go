@@ -72,6 +72,20 @@ func (h *Handler) testSample(ctx context.Context, hk *model.Hook, t model.Trigge
 		}
 		return &db.DeliveryEvent{Scope: t.Scope, Payload: body}, nil
 	}
+	if plan.GroupEvents {
+		if hk.GroupID == nil {
+			return nil, model.Unprocessable("%s", model.TestNotAvailable)
+		}
+		groups, err := h.store.GroupSelfAndDescendantIDs(ctx, *hk.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := h.store.GroupSampleEvent(ctx, groups, plan.Scopes[0])
+		if isNotFound(err) {
+			return nil, model.Unprocessable("%s", plan.Missing)
+		}
+		return ev, err
+	}
 	var projects []int64
 	var err error
 	switch hk.Kind {

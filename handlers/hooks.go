@@ -216,7 +216,8 @@ func hookFormFromHook(hk model.Hook) views.HookFormState {
 	f := views.HookFormState{
 		Kind: hk.Kind, New: hk.ID == 0,
 		URL: hk.URL, Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
-		Events: hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
+		SigningTokenSet: hk.SigningToken != "",
+		Events:          hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
 		Template: hk.CustomWebhookTemplate,
 	}
 	if hk.PushEventsBranchFilter != nil {
@@ -382,6 +383,8 @@ func hookFormErrors(err error, attempt model.Hook) (*model.ValidationError, erro
 			why = model.URLVariablesProblems(attempt.URLVariables)
 		case "custom_headers":
 			why = model.CustomHeadersProblems(attempt.CustomHeaders)
+		case "signing_token":
+			why = []string{"A signing token must be whsec_ followed by the base64 encoding of 32 random bytes. Use Generate to make one."}
 		}
 		if len(why) == 0 {
 			out.Add(e.Field, e.Message)
@@ -398,14 +401,18 @@ type hookFormInput struct {
 	op                     string
 	url, name, description string
 	token                  string
-	events                 map[string]bool
-	strategy, filter       string
-	ssl                    bool
-	template               string
-	kept                   []string           // url_variables_kept[]: defined masked portions still in the form
-	rows                   []model.URLMaskRow // new "Add URL masking" rows
-	headers                []model.HookEntry  // custom header rows, every one
-	secrets                hookFormSecrets    // typed secrets carried over from a previous rendering
+	signingToken           string
+	// generated is a signing token the Generate button just made; the form
+	// shows it once, in the clear, so it can be copied.
+	generated        string
+	events           map[string]bool
+	strategy, filter string
+	ssl              bool
+	template         string
+	kept             []string           // url_variables_kept[]: defined masked portions still in the form
+	rows             []model.URLMaskRow // new "Add URL masking" rows
+	headers          []model.HookEntry  // custom header rows, every one
+	secrets          hookFormSecrets    // typed secrets carried over from a previous rendering
 }
 
 func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInput, error) {
@@ -416,7 +423,8 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	in := hookFormInput{
 		op:  form.Get("_op"),
 		url: form.Get("url"), name: form.Get("name"), description: form.Get("description"), token: form.Get("token"),
-		strategy: form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
+		signingToken: form.Get("signing_token"),
+		strategy:     form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
 		ssl: form.Get("enable_ssl_verification") != "", template: form.Get("custom_webhook_template"),
 		kept:    form["url_variables_kept[]"],
 		events:  map[string]bool{},
@@ -438,6 +446,8 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	op, arg, _ := strings.Cut(in.op, ":")
 	n, _ := strconv.Atoi(arg)
 	switch op {
+	case "generate_signing_token":
+		in.generated = model.NewSigningToken()
 	case "add_mask_row":
 		in.rows = append(in.rows, model.URLMaskRow{})
 	case "remove_mask_row":
@@ -554,6 +564,28 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 		u.Token = &t
 	}
 
+	// The signing token field works like the token field, except right
+	// after Generate, when it shows the new token once.
+	switch {
+	case in.generated != "":
+		t := in.generated
+		u.SigningToken, f.NewSigningToken = &t, t
+	case in.signingToken == model.HookSecretMask && in.secrets.SigningToken != nil:
+		t := *in.secrets.SigningToken
+		u.SigningToken, pend.SigningToken, f.SigningTokenSet = &t, &t, true
+	case in.signingToken == model.HookSecretMask:
+		if old != nil {
+			t := model.HookSecretMask // keep the stored signing token
+			u.SigningToken, f.SigningTokenSet = &t, old.SigningToken != ""
+		}
+	case in.signingToken != "":
+		t := in.signingToken
+		u.SigningToken, pend.SigningToken, f.SigningTokenSet = &t, &t, true
+	case old != nil:
+		t := ""
+		u.SigningToken = &t
+	}
+
 	// Custom headers: every row is posted, so a missing one is deleted.
 	for i, e := range in.headers {
 		if e.Key == "" && e.Value == "" {
@@ -613,9 +645,10 @@ func hasEntry(m map[string]string, k string) bool {
 // page never contains them: they travel sealed with the instance key, bound
 // to the signed-in user.
 type hookFormSecrets struct {
-	Token   *string           `json:"t,omitempty"`
-	Vars    map[string]string `json:"v,omitempty"`
-	Headers map[string]string `json:"h,omitempty"`
+	Token        *string           `json:"t,omitempty"`
+	SigningToken *string           `json:"s,omitempty"`
+	Vars         map[string]string `json:"v,omitempty"`
+	Headers      map[string]string `json:"h,omitempty"`
 }
 
 func hookFormSecretsAAD(c echo.Context) string {
@@ -623,7 +656,7 @@ func hookFormSecretsAAD(c echo.Context) string {
 }
 
 func (h *Handler) sealHookFormSecrets(c echo.Context, s hookFormSecrets) string {
-	if s.Token == nil && len(s.Vars) == 0 && len(s.Headers) == 0 {
+	if s.Token == nil && s.SigningToken == nil && len(s.Vars) == 0 && len(s.Headers) == 0 {
 		return ""
 	}
 	b, err := json.Marshal(s)
@@ -671,6 +704,10 @@ func (h *Handler) hookFormFragment(c echo.Context) error {
 			s = model.BranchFilterWildcard
 		}
 		return web.Render(c, http.StatusOK, views.HookBranchFilter(s, c.QueryParam("push_events_branch_filter"), nil))
+	case "signing_token":
+		// A fresh token, shown once; it is kept only if the form is saved.
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return web.Render(c, http.StatusOK, views.HookSigningTokenField(views.HookFormState{NewSigningToken: model.NewSigningToken()}))
 	case "remove":
 		return c.HTML(http.StatusOK, "")
 	}

@@ -498,3 +498,26 @@ func TestPersonalAccessTokens(t *testing.T) {
 		t.Error("bob's token was revoked")
 	}
 }
+
+// Administrators are offered the sudo scope; other users neither see it
+// nor can post it.
+func TestTokenSudoScopeForAdminsOnly(t *testing.T) {
+	a := newTestApp(t)
+	root := dbtest.User(t, a.store, "root", true)
+	alice := dbtest.User(t, a.store, "alice", false)
+	if n := doc(t, a.signedIn(alice).get("/-/profile/personal_access_tokens")).Find("[data-testid=scope-sudo]").Length(); n != 0 {
+		t.Fatal("a non-admin is offered the sudo scope")
+	}
+	b := a.signedIn(root)
+	if n := doc(t, b.get("/-/profile/personal_access_tokens")).Find("[data-testid=scope-sudo]").Length(); n != 1 {
+		t.Fatal("an administrator is not offered the sudo scope")
+	}
+	rec := b.postForm("/-/profile/personal_access_tokens", url.Values{"name": {"sudo"}, "scopes[]": {"api", "sudo"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("create: got %d, want 200", rec.Code)
+	}
+	tokens, _ := a.store.Tokens(t.Context(), root.ID)
+	if len(tokens) != 1 || !tokens[0].HasScope(model.ScopeSudo) {
+		t.Fatalf("tokens: %+v", tokens)
+	}
+}

@@ -147,6 +147,9 @@ type Hook struct {
 	Description string `db:"description"`
 	// Token is sent as X-Gitlab-Token; never shown or returned.
 	Token string `db:"token"`
+	// SigningToken ("whsec_..."), when set, signs every delivery with
+	// Standard Webhooks headers; never shown or returned.
+	SigningToken string `db:"signing_token"`
 
 	Events TriggerSet `db:"-"`
 
@@ -290,6 +293,11 @@ func (h Hook) Validate() error {
 	// (Go refuses such a header value), so it is refused here too.
 	if strings.ContainsAny(h.Token, "\r\n") {
 		v.Add("token", "is invalid")
+	}
+	if h.SigningToken != "" {
+		if _, ok := SigningKey(h.SigningToken); !ok {
+			v.Add("signing_token", SigningTokenProblem)
+		}
 	}
 	if n := utf8.RuneCountInString(h.Name); n > maxHookNameLength {
 		v.Add("name", tooLong(maxHookNameLength))

@@ -18,6 +18,9 @@ type HookUpdate struct {
 	// (the form shows the mask). On create it is taken literally, as in
 	// GitLab.
 	Token *string
+	// SigningToken is read like Token: the mask keeps the stored one on
+	// update, "" removes it.
+	SigningToken *string
 	// Events holds the supplied trigger attributes ("push_events": true).
 	// Attributes the hook's kind does not offer, and unknown ones, are
 	// ignored, as GitLab's API ignores undeclared parameters.
@@ -43,7 +46,7 @@ type HookUpdate struct {
 // Empty reports whether nothing was supplied, GitLab's API "No parameters
 // provided" case.
 func (u HookUpdate) Empty() bool {
-	return u.URL == nil && u.Name == nil && u.Description == nil && u.Token == nil &&
+	return u.URL == nil && u.Name == nil && u.Description == nil && u.Token == nil && u.SigningToken == nil &&
 		len(u.Events) == 0 && u.PushEventsBranchFilter == nil && u.BranchFilterStrategy == nil &&
 		u.EnableSSLVerification == nil && u.CustomWebhookTemplate == nil &&
 		len(u.URLVariables) == 0 && len(u.CustomHeaders) == 0 && !u.ReplaceCustomHeaders
@@ -64,6 +67,9 @@ func (u HookUpdate) applyScalars(h *Hook, maskKeepsToken bool) (tokenSupplied bo
 	if u.Token != nil && !(maskKeepsToken && *u.Token == HookSecretMask) {
 		h.Token = *u.Token
 		tokenSupplied = true
+	}
+	if u.SigningToken != nil && !(maskKeepsToken && *u.SigningToken == HookSecretMask) {
+		h.SigningToken = *u.SigningToken
 	}
 	for attr, on := range u.Events {
 		if t, ok := TriggerByAttribute(attr); ok && h.Kind.Offers(t) {

@@ -43,6 +43,8 @@ var Triggers = []Trigger{
 	{"subgroup_events", "subgroup_hooks", "Subgroup Hook", false, true, false},
 	// System hooks only.
 	{"repository_update_events", "repository_update_hooks", "Repository Update Hook", false, false, true},
+	// Appended later (the order is the stored bit order).
+	{"vulnerability_events", "vulnerability_hooks", "Vulnerability Hook", true, true, false},
 }
 
 // TriggerByScope finds a trigger by its internal scope name.

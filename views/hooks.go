@@ -83,6 +83,7 @@ var triggerLabels = map[string]string{
 	"project_events":               "Project events",
 	"subgroup_events":              "Subgroup events",
 	"repository_update_events":     "Repository update events",
+	"vulnerability_events":         "Vulnerability events",
 }
 
 // TriggerLabel is a trigger's name in the UI.
@@ -109,11 +110,16 @@ type HookFormState struct {
 	// TokenSet shows the token field with the mask: a token is stored, or
 	// was typed and is kept in Sealed.
 	TokenSet bool
-	Events   model.TriggerSet
-	Strategy model.BranchFilterStrategy
-	Filter   string
-	SSL      bool
-	Template string
+	// SigningTokenSet shows the signing token field with the mask.
+	SigningTokenSet bool
+	// NewSigningToken is a token Generate just made: shown once, in the
+	// clear, so that it can be copied to the receiver.
+	NewSigningToken string
+	Events          model.TriggerSet
+	Strategy        model.BranchFilterStrategy
+	Filter          string
+	SSL             bool
+	Template        string
 
 	// Vars are the names of masked URL portions already defined (stored,
 	// or typed before and kept in Sealed); the URL shows them as {name}.

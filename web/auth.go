@@ -20,6 +20,9 @@ type Authenticator interface {
 	SessionUser(ctx context.Context, sessionID, ip, userAgent string) (*model.User, *model.Session, error)
 	// TokenUser returns the user and token for a raw personal access token.
 	TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error)
+	// SudoUser returns the user a Sudo header or sudo parameter names: by
+	// ID when it is a number, else by username.
+	SudoUser(ctx context.Context, identifier string) (*model.User, error)
 }
 
 const (
@@ -44,6 +47,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
+			if id := sudoIdentifier(c); id != "" {
+				if u, err = s.sudo(c, u, t, id); err != nil || u == nil {
+					return err
+				}
+			}
 			c.Set(userKey, u)
 			c.Set(tokenKey, t)
 			return next(c)
@@ -62,6 +70,45 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// sudoIdentifier is the user an API request asks to act as: GitLab's Sudo
+// header, or the sudo parameter (query string or form body).
+func sudoIdentifier(c echo.Context) string {
+	if v := c.Request().Header.Get("Sudo"); v != "" {
+		return strings.TrimSpace(v)
+	}
+	if v := c.QueryParam("sudo"); v != "" {
+		return strings.TrimSpace(v)
+	}
+	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		return strings.TrimSpace(c.FormValue("sudo"))
+	}
+	return ""
+}
+
+// sudo is GitLab's impersonation (API::Helpers#sudo!): only an
+// administrator, only with a token that has the sudo scope, may act as
+// another user. It returns the user to act as, or nil when it has answered
+// the request itself.
+func (s *Server) sudo(c echo.Context, u *model.User, t *model.PersonalAccessToken, identifier string) (*model.User, error) {
+	if !u.Admin {
+		return nil, model.Forbidden("403 Forbidden - Must be admin to use sudo")
+	}
+	if !t.HasScope(model.ScopeSudo) {
+		return nil, insufficientScope(c, model.ScopeSudo)
+	}
+	return s.cfg.Auth.SudoUser(c.Request().Context(), identifier)
+}
+
+// insufficientScope is GitLab's answer to a token without the scope a
+// request needs.
+func insufficientScope(c echo.Context, scope string) error {
+	return c.JSON(http.StatusForbidden, map[string]string{
+		"error":             "insufficient_scope",
+		"error_description": "The request requires higher privileges than provided by the access token.",
+		"scope":             scope,
+	})
 }
 
 // apiToken finds a personal access token the ways GitLab accepts one.
@@ -119,11 +166,7 @@ func RequireScope(next echo.HandlerFunc) echo.HandlerFunc {
 			need = model.ScopeReadAPI
 		}
 		if !t.HasScope(need) {
-			return c.JSON(http.StatusForbidden, map[string]string{
-				"error":             "insufficient_scope",
-				"error_description": "The request requires higher privileges than provided by the access token.",
-				"scope":             need,
-			})
+			return insufficientScope(c, need)
 		}
 		return next(c)
 	}

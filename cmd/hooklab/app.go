@@ -95,7 +95,7 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Reg
 		return nil, nil, err
 	}
 	sender, err := delivery.New(delivery.Options{
-		Version: version, ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
+		Version: releaseVersion(version), ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
 		ClientCertFile: cfg.TLSClientCertFile, ClientCertPassword: cfg.TLSClientCertPassword,
 		// Every worker may be talking to one receiver: keep them all alive.
 		MaxIdleConnsPerHost: max(cfg.DeliveryWorkers, 16),
@@ -168,7 +168,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 	if cfg.onMail != nil {
 		mailer = tappedMailer{a.mailer, cfg.onMail}
 	}
-	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
+	a.handlers = handlers.New(a.srv, handlers.Config{Version: releaseVersion(version), Revision: buildRevision(version, revision), ExternalURL: cfg.ExternalURL},
 		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine})
 	return a, nil
 }

@@ -11,8 +11,9 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is set at build time with -ldflags "-X main.version=..."; see
+// releaseVersion for what is reported.
+var version = defaultVersion
 
 const usage = `Hooklab — GitLab's webhook machinery as one self-hosted server.
 
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "publish":
 		return publishCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "hooklab", version)
+		fmt.Fprintf(stdout, "hooklab %s (revision %s)\n", releaseVersion(version), buildRevision(version, revision))
 		return nil
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
