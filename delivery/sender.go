@@ -230,7 +230,9 @@ func (p *Payload) render(h *model.Hook) (body, logBody []byte, stored bool, err 
 	if err != nil {
 		return nil, nil, false, err
 	}
-	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj)
+	// The limit stops a template that pastes a large field many times
+	// before its output is built.
+	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj, MaxRequestBody)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -297,6 +299,10 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"no payload to send", ErrRequest})
 	}
 	body, logBody, stored, err := r.Payload.render(h)
+	if errors.Is(err, model.ErrTemplateTooLarge) {
+		a.RequestData = []byte(`{"oversize":true}`)
+		return fail(&attemptError{err.Error(), ErrTooLarge})
+	}
 	if err != nil {
 		// A template error sends nothing and logs empty request data.
 		a.RequestData = []byte("{}")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -638,5 +639,39 @@ func TestSendSharedPayloadConcurrently(t *testing.T) {
 	}
 	if n := len(rcv.requests()); n != workers*each {
 		t.Errorf("receiver got %d requests, want %d", n, workers*each)
+	}
+}
+
+// A custom template that pastes a large field many times is stopped before
+// its output is built and logged like any oversize body.
+func TestSendTemplateOutputOverLimit(t *testing.T) {
+	s := newTestSender(t)
+	rcv := newReceiver(t, nil)
+	event := model.NewJSONObject()
+	event.Set("object_kind", "push")
+	event.Set("big", strings.Repeat("x", 1<<20))
+	h := projectHook(rcv.URL)
+	h.CustomWebhookTemplate = `{"a":"` + strings.Repeat("{{big}}", 500) + `"}`
+	payload := s.NewPayload(event)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "push_hooks"), Payload: payload, Settings: localSettings()})
+	runtime.ReadMemStats(&after)
+	// The product would be 500 MiB; refusing it takes about the field once.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("Send allocated %d bytes, want under 16 MiB", got)
+	}
+	if !errors.Is(a.Err, ErrTooLarge) || a.ResponseStatus() != InternalError {
+		t.Fatalf("err %v status %q, want ErrTooLarge internal error", a.Err, a.ResponseStatus())
+	}
+	if !strings.HasPrefix(a.InternalErrorMessage, "Request body is too large") || !strings.Contains(a.InternalErrorMessage, "25 MiB") {
+		t.Errorf("message %q, want the too-large message naming the limit", a.InternalErrorMessage)
+	}
+	if string(a.RequestData) != `{"oversize":true}` {
+		t.Errorf("request data %.40s, want the oversize marker", a.RequestData)
+	}
+	if rcv.conns.Load() != 0 {
+		t.Errorf("receiver saw %d connections, want none", rcv.conns.Load())
 	}
 }
