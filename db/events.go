@@ -117,6 +117,10 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	decided, err := s.decideBranchFilters(ctx, pubs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		results, created, errs = make([]PublishResult, len(pubs)), nil, make([]error, len(pubs))
@@ -125,6 +129,7 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			return err
 		}
 		defer p.close()
+		p.decided = decided
 		// The batch's deliveries and samples are written together at the
 		// end: a statement per publication cost more than its rows.
 		var targets []target
@@ -191,6 +196,7 @@ type fanout struct {
 	projectGroups map[int64]int64
 	hooks         map[int64][]fanoutHook
 	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
+	decided       filterDecisions     // branch filters decided before the transaction
 }
 
 type sampleKey struct {
@@ -356,7 +362,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		ref := ev.Event.Payload.String("ref")
 		for _, fh := range hooks {
 			h := fh.model()
-			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !h.AllowsEvent(scope, ref) {
+			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !f.decided.allows(h, scope, ref) {
 				continue
 			}
 			if pub.Recursive {

@@ -5,13 +5,24 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
 
 // maxWildcardFilterLength is GitLab's cap on a wildcard branch filter, in
-// characters. Regex filters have none.
+// characters.
 const maxWildcardFilterLength = 4000
+
+// MaxRegexFilterLength caps a regex branch filter, in characters. GitLab has
+// no cap; Hooklab has one because every push is matched against the
+// filters of the project's, its groups' and the system hooks, and a
+// pattern's size is what compiling and matching cost.
+const MaxRegexFilterLength = 4096
+
+// regexFilterTooLong is the form's message for a longer regex filter.
+const regexFilterTooLong = "The regular expression is longer than the allowed 4096 characters."
 
 // branchFilterProblems returns GitLab's messages for a filter under a
 // strategy; all_branches never fails (its filter is dropped).
@@ -21,6 +32,9 @@ func branchFilterProblems(s BranchFilterStrategy, filter *string) []string {
 	}
 	switch s {
 	case BranchFilterRegex:
+		if utf8.RuneCountInString(*filter) > MaxRegexFilterLength {
+			return []string{regexFilterTooLong} // not compiled: its size is the cost
+		}
 		if _, err := regexp.Compile(*filter); err != nil {
 			return []string{"not valid RE2 syntax: " + re2ErrorText(err)}
 		}
@@ -130,9 +144,10 @@ func BranchFromRef(ref string) (string, bool) {
 // branch through (SPEC §2.4). A blank filter and all_branches let every
 // branch through; wildcard is an exact match or, when the filter has a *,
 // an anchored match where * is any run of characters, "/" included; regex
-// is an unanchored RE2 match, and a filter that does not compile matches
-// nothing. The filter is compiled on every call: RE2 compiles in
-// microseconds and a hook holds no cache.
+// is an unanchored RE2 match, and a filter that does not compile — or is
+// longer than MaxRegexFilterLength, as one saved before the cap may be —
+// matches nothing. Regex filters are compiled once per pattern (see
+// branchRegex).
 func (h Hook) PushAllowed(branch string) bool {
 	f := h.PushEventsBranchFilter
 	if f == nil || railsBlank(*f) {
@@ -144,10 +159,55 @@ func (h Hook) PushAllowed(branch string) bool {
 	case BranchFilterWildcard, "":
 		return wildcardMatch(*f, branch)
 	case BranchFilterRegex:
-		re, err := regexp.Compile(*f)
-		return err == nil && re.MatchString(branch)
+		re := branchRegex(*f)
+		return re != nil && re.MatchString(branch)
 	}
 	return false
+}
+
+// branchRegexCacheSize bounds the compiled filters kept: a compiled
+// pattern of the longest allowed size takes a few hundred KiB.
+const branchRegexCacheSize = 256
+
+var branchRegexes = struct {
+	sync.Mutex
+	compiled map[string]*regexp.Regexp // nil for a pattern that does not compile
+	compiles atomic.Int64
+}{compiled: map[string]*regexp.Regexp{}}
+
+// branchRegex returns a regex filter compiled, from a cache keyed by the
+// pattern, so a hook's filter is compiled once, not on every push. A
+// pattern over MaxRegexFilterLength or that does not compile gives nil.
+// When the cache is full an arbitrary entry makes room.
+func branchRegex(pattern string) *regexp.Regexp {
+	if len(pattern) > MaxRegexFilterLength*utf8.UTFMax || utf8.RuneCountInString(pattern) > MaxRegexFilterLength {
+		return nil
+	}
+	c := &branchRegexes
+	c.Lock()
+	re, ok := c.compiled[pattern]
+	c.Unlock()
+	if ok {
+		return re
+	}
+	re, _ = regexp.Compile(pattern) // outside the lock: others keep matching
+	c.compiles.Add(1)
+	c.Lock()
+	defer c.Unlock()
+	if len(c.compiled) >= branchRegexCacheSize {
+		for k := range c.compiled {
+			delete(c.compiled, k)
+			break
+		}
+	}
+	c.compiled[pattern] = re
+	return re
+}
+
+// BranchRegexCompiles counts the regex filters compiled since start: tests
+// use it to show a filter is compiled once, or never when it is too long.
+func BranchRegexCompiles() int64 {
+	return branchRegexes.compiles.Load()
 }
 
 // AllowsEvent reports whether the branch filter lets an event through. Only

@@ -57,6 +57,10 @@ func TestBranchFilterValidation(t *testing.T) {
 		{BranchFilterRegex, "a{1001}", []string{"not valid RE2 syntax: invalid repetition size: {1001}"}},
 		{BranchFilterRegex, `a\`, []string{`not valid RE2 syntax: trailing \`}},
 		{BranchFilterRegex, "*a", []string{"not valid RE2 syntax: no argument for repetition operator: *"}},
+		// Hooklab caps regex filters (GitLab does not), counting characters.
+		{BranchFilterRegex, strings.Repeat("é", 4096), nil},
+		{BranchFilterRegex, strings.Repeat("a", 4097), []string{"The regular expression is longer than the allowed 4096 characters."}},
+		{BranchFilterRegex, strings.Repeat("(", 4097), []string{"The regular expression is longer than the allowed 4096 characters."}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.strategy)+"/"+tt.filter, func(t *testing.T) {
