@@ -15,7 +15,8 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// Migration 00090 rebuilds hooks, events, deliveries and hook_logs with
+// Migrations 00090 and 00091 on a database of the version before them.
+// 00090 rebuilds hooks, events, deliveries and hook_logs with
 // AUTOINCREMENT. Dropping a parent table with foreign keys on would
 // cascade to its children: every row must survive, the references too.
 func TestMigrationKeepsRowsWhileMakingIDsNeverReused(t *testing.T) {
@@ -49,7 +50,7 @@ func TestMigrationKeepsRowsWhileMakingIDsNeverReused(t *testing.T) {
 		`INSERT INTO events (id, uuid, kind, trigger_scope, payload, created_at) VALUES (7, 'u', 'push', 'push_hooks', X'00', '2026-01-01')`,
 		`INSERT INTO deliveries (event_id, hook_id, idempotency_key, available_at, created_at) VALUES (7, 1, 'k', '2026-01-01', '2026-01-01')`,
 		`INSERT INTO hook_logs (hook_id, event_id, trigger_scope, url, url_hash, request_headers, response_status, response_headers,
-			response_body, execution_duration, idempotency_key, created_at) VALUES (1, 7, 'push_hooks', 'u', 'h', '{}', '200', '{}', X'', 0, 'k', '2026-01-01')`,
+			response_body, execution_duration, idempotency_key, created_at) VALUES (1, 7, 'push_hooks', 'http://user:pa-ss@example.com/', 'h', '{}', '200', '{}', X'', 0, 'k', '2026-01-01')`,
 	} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)
@@ -82,6 +83,11 @@ func TestMigrationKeepsRowsWhileMakingIDsNeverReused(t *testing.T) {
 		if !strings.Contains(ddl, "AUTOINCREMENT") {
 			t.Errorf("%s is not AUTOINCREMENT: %s", table, ddl)
 		}
+	}
+	// Migration 00091 masks a userinfo the old mask let through.
+	var logged string
+	if err := raw.QueryRow(`SELECT url FROM hook_logs`).Scan(&logged); err != nil || logged != "http://*****:*****@example.com/" {
+		t.Errorf("log row URL %q (%v), want its userinfo masked", logged, err)
 	}
 	if n := count(`SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
 		t.Errorf("%d foreign key violations", n)
