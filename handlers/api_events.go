@@ -46,9 +46,12 @@ func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if groupEventKinds[ev.Kind] {
 			return model.BadRequest("%s events are group events: publish them with POST /groups/:id/hook_events", ev.Kind)
+		}
+		if err := model.CheckEventProject(ev.Payload, *p); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, p.ID, 0, events)
@@ -67,9 +70,12 @@ func (h *Handler) apiPublishGroupEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if !groupEventKinds[ev.Kind] {
 			return model.BadRequest("%s events belong to a project: publish them with POST /projects/:id/hook_events (groups publish member, project and subgroup events)", ev.Kind)
+		}
+		if err := model.CheckEventGroup(ev.Payload, ev.Kind, *g); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, 0, g.ID, events)
@@ -176,6 +182,14 @@ func parseBatch(events any, raws [][]byte) ([]*model.Event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// eventError names the event of a batch an error is about.
+func eventError(events []*model.Event, i int, err error) error {
+	if len(events) == 1 {
+		return err
+	}
+	return model.Unprocessable("events[%d]: %s", i, err.Error())
 }
 
 func tooLarge() error {
