@@ -334,9 +334,6 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"URI is invalid", ErrRequest})
 	}
 	req.Header = header
-	if host, ok := customHost(h.CustomHeaders); ok {
-		req.Host = host
-	}
 	if target.BasicAuth {
 		req.SetBasicAuth(target.Username, target.Password)
 	}
@@ -411,7 +408,9 @@ func (s *Sender) headers(r *Request) (http.Header, map[string]string) {
 		}
 		slices.Sort(customNames)
 		for _, name := range customNames {
-			if overridden(name, builtins[:], h.Token != "") {
+			// A connection-level header (Host, hop-by-hop) is refused on
+			// save; one stored before that is not sent either.
+			if overridden(name, builtins[:], h.Token != "") || model.ConnectionHeader(name) {
 				continue
 			}
 			header.Set(name, h.CustomHeaders[name])
@@ -438,17 +437,6 @@ func overridden(name string, builtins [][2]string, hasToken bool) bool {
 		}
 	}
 	return false
-}
-
-// customHost returns a custom Host header's value: Go sends req.Host, not a
-// Host entry of the header map, and GitLab's Net::HTTP honours one.
-func customHost(custom map[string]string) (string, bool) {
-	for name, v := range custom {
-		if strings.EqualFold(name, "Host") {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // removeLineBreaks is GitLab's Utils.remove_line_breaks for the token; a

@@ -589,21 +589,28 @@ func TestTruncateBytes(t *testing.T) {
 	}
 }
 
-func TestSendCustomHostHeader(t *testing.T) {
-	// Net::HTTP sends a custom Host header as given; Go needs req.Host for it.
+func TestSendIgnoresConnectionHeaders(t *testing.T) {
+	// A custom Host header would send the token and secret headers to
+	// another virtual host on the same address; hooks can no longer save
+	// one, and one saved before is not sent, nor other connection-level
+	// headers.
 	s := newTestSender(t)
 	rcv := newReceiver(t, nil)
 	h := projectHook(rcv.URL)
-	h.CustomHeaders = map[string]string{"Host": "virtual.example"}
+	h.CustomHeaders = map[string]string{"Host": "virtual.example", "Connection": "close", "Proxy-Authorization": "Basic eA==", "X-Kept": "yes"}
 	a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "push_hooks"), Payload: samplePayload(t, s, "push_hooks"), Settings: localSettings()})
 	if a.Err != nil {
 		t.Fatal(a.Err)
 	}
-	if got := rcv.requests()[0].Host; got != "virtual.example" {
-		t.Errorf("Host = %q, want virtual.example", got)
+	got := rcv.requests()[0]
+	if want := strings.TrimPrefix(rcv.URL, "http://"); got.Host != want {
+		t.Errorf("Host = %q, want %q", got.Host, want)
 	}
-	if got := a.RequestHeaders["Host"]; got != model.Redacted {
-		t.Errorf("logged Host = %q, want %s", got, model.Redacted)
+	if got.Header.Get("Proxy-Authorization") != "" || got.Header.Get("X-Kept") != "yes" {
+		t.Errorf("headers sent: %v", got.Header)
+	}
+	if _, ok := a.RequestHeaders["Host"]; ok {
+		t.Errorf("logged a Host header: %v", a.RequestHeaders)
 	}
 }
 
