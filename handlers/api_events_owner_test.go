@@ -81,3 +81,52 @@ func TestPublishRefusesEventsAboutAnotherProjectOrGroup(t *testing.T) {
 		}
 	}
 }
+
+// An event with invalid UTF-8 (which encoding/json lets through inside a
+// string) is refused with 400, and more than 1,000 events in one request
+// with 413; neither stores anything.
+func TestPublishRefusesInvalidUTF8AndTooManyEvents(t *testing.T) {
+	a := newTestApp(t)
+	owner := dbtest.User(t, a.store, "owner", false)
+	p := dbtest.Project(t, a.store, "api", dbtest.Group(t, a.store, "acme", nil, owner))
+	tok := a.token(owner)
+	path := "/api/v4/projects/acme%2Fapi/hook_events"
+	raw, err := sql.Open("sqlite3", "file:"+a.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	events := func() int {
+		var n int
+		if err := raw.QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	batch := func(n int) string {
+		return `{"events":[` + strings.TrimSuffix(strings.Repeat(pushEvent(p.ID)+",", n), ",") + `]}`
+	}
+
+	for _, tc := range []struct {
+		name, body string
+		want       int
+		msg        string
+	}{
+		{"invalid UTF-8", `{"object_kind":"push","ref":"refs/heads/main","message":"caf` + "\xe9" + `"}`, 400, "not valid UTF-8"},
+		{"1,001 events", batch(1001), 413, "at most 1000 events"},
+	} {
+		rec := a.raw(http.MethodPost, path, tok, tc.body)
+		if rec.Code != tc.want || !strings.Contains(rec.Body.String(), tc.msg) {
+			t.Fatalf("%s: got %d %s, want %d with %q", tc.name, rec.Code, rec.Body, tc.want, tc.msg)
+		}
+	}
+	if n := events(); n != 0 {
+		t.Fatalf("refused requests stored %d events", n)
+	}
+	if rec := a.raw(http.MethodPost, path, tok, batch(1000)); rec.Code != http.StatusAccepted {
+		t.Fatalf("1,000 events: got %d %s", rec.Code, rec.Body)
+	}
+	if rec := a.raw(http.MethodPost, path, tok, `{"object_kind":"push","ref":"refs/heads/main","message":"café"}`); rec.Code != http.StatusAccepted {
+		t.Fatalf("valid UTF-8: got %d %s", rec.Code, rec.Body)
+	}
+}
