@@ -197,8 +197,8 @@ func TestRenderTemplateStopsAtLimit(t *testing.T) {
 	}
 	// One encoding of the field (1 MiB and encoding/json's buffer growth),
 	// not the 500 MiB product nor the 25 MiB limit.
-	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
-		t.Errorf("render allocated %d bytes, want under 8 MiB", got)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 { // -race allocates more
+		t.Errorf("render allocated %d bytes, want under 16 MiB", got)
 	}
 
 	// Within the limit the same template renders in full.
