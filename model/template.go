@@ -68,7 +68,9 @@ func byteSize(n int64) string {
 // (each distinct placeholder's value encoded once) and a render whose text
 // would pass limit bytes fails with *TemplateTooLargeError without building
 // it. Only text within the limit is built — once, at its exact size — and
-// parsed and re-encoded.
+// then compacted in place; only a text that compacting cannot make what
+// GitLab sends (a repeated key, an escape written differently) is parsed
+// and re-encoded.
 //
 // A blank template renders the payload itself. Other errors are ErrInvalid
 // with the message GitLab logs: "Error while parsing rendered custom
@@ -83,6 +85,16 @@ func RenderTemplate(tmpl string, payload *JSONObject, limit int64) ([]byte, erro
 			return nil, err
 		}
 		return nil, templateError(err.Error())
+	}
+	if !json.Valid(rendered) {
+		_, err := DecodeJSON(rendered)
+		return nil, templateError(err.Error())
+	}
+	// The values were inserted as encoding/json writes them, so the text
+	// is usually what decoding and encoding would give, but for
+	// whitespace: then it is compacted where it lies.
+	if out, ok := compactCanonical(rendered); ok {
+		return out, nil
 	}
 	v, err := DecodeJSON(rendered)
 	if err != nil {

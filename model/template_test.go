@@ -58,6 +58,10 @@ func TestRenderTemplate(t *testing.T) {
 		{"trailing dot is ignored like Ruby split", `{"x":"{{before.}}"}`, `{"x":"oldrev"}`},
 		{"several placeholders", `{"a":"{{before}}-{{nested.key}}","b":{{count}}}`, `{"a":"oldrev-value","b":4}`},
 		{"non-greedy match", `{"a":"{{before}}{{before}}"}`, `{"a":"oldrevoldrev"}`},
+		// Compacted in place, or decoded and encoded when that differs.
+		{"whitespace compacted", "{\n  \"a\" : \"{{before}}\",\n  \"o\": {{nested}}\n}", `{"a":"oldrev","o":{"key":"value","deeper":{"n":1}}}`},
+		{"repeated key: the last wins in the first place", `{"a":1,"b":2,"a":{{count}}}`, `{"a":4,"b":2}`},
+		{"literal escapes written as encoding/json does", `{"s":"a\/b <i> \u0041"}`, `{"s":"a/b \u003ci\u003e A"}`},
 		{"placeholder does not span lines", "{\"a\":\"{{bef\nore}}\"}", ""},
 		{"output is compacted", "{\n  \"a\" : \"{{before}}\"\n}", `{"a":"oldrev"}`},
 		{"blank template sends the payload", "  \n", ""},
