@@ -72,4 +72,21 @@ func TestPublishCompilesBranchFiltersOnce(t *testing.T) {
 	if n := model.BranchRegexCompiles() - before; n != 1 {
 		t.Errorf("%d regex compiles over three publishes, want 1 (the saved filter, once; the long one never)", n)
 	}
+
+	// A publisher can decide its own filters before joining a group
+	// commit; PublishBatch then takes those decisions as they are.
+	pub := push(a, "release/"+t.Name())
+	if err := s.DecideBranchFilters(ctx, &pub); err != nil {
+		t.Fatal(err)
+	}
+	if len(pub.Branches) != 2 {
+		t.Fatalf("decisions %v, want the two filters of project a", pub.Branches)
+	}
+	for k := range pub.Branches {
+		pub.Branches[k] = false
+	}
+	_, created, _, err := s.PublishBatch(ctx, []db.Publication{pub}, db.PublishOptions{})
+	if err != nil || len(created) != 0 {
+		t.Fatalf("with every filter decided against: %d deliveries (%v)", len(created), err)
+	}
 }

@@ -39,6 +39,10 @@ type Publication struct {
 	ProjectID int64 // project events
 	GroupID   int64 // group-level events (member, project, subgroup)
 	Events    []PublishEvent
+	// Branches are the publication's branch filter decisions when its
+	// publisher made them (DecideBranchFilters); else PublishBatch makes
+	// them, before its transaction.
+	Branches BranchDecisions
 }
 
 // PublishResult says what was stored.
@@ -196,7 +200,7 @@ type fanout struct {
 	projectGroups map[int64]int64
 	hooks         map[int64][]fanoutHook
 	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
-	decided       filterDecisions     // branch filters decided before the transaction
+	decided       BranchDecisions     // branch filters decided before the transaction
 }
 
 type sampleKey struct {
