@@ -39,6 +39,10 @@ type Publication struct {
 	ProjectID int64 // project events
 	GroupID   int64 // group-level events (member, project, subgroup)
 	Events    []PublishEvent
+	// Branches are the publication's branch filter decisions when its
+	// publisher made them (DecideBranchFilters); else PublishBatch makes
+	// them, before its transaction.
+	Branches BranchDecisions
 }
 
 // PublishResult says what was stored.
@@ -119,6 +123,10 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	decided, err := s.decideBranchFilters(ctx, pubs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		results, created, errs = make([]PublishResult, len(pubs)), nil, make([]error, len(pubs))
@@ -127,6 +135,7 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			return err
 		}
 		defer p.close()
+		p.decided = decided
 		// The batch's deliveries and samples are written together at the
 		// end: a statement per publication cost more than its rows.
 		var targets []target
@@ -193,6 +202,7 @@ type fanout struct {
 	projectGroups map[int64]int64
 	hooks         map[int64][]fanoutHook
 	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
+	decided       BranchDecisions     // branch filters decided before the transaction
 }
 
 // sampleKey names a sample: a project's, or for group-level events
@@ -376,7 +386,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		ref := ev.Event.Payload.String("ref")
 		for _, fh := range hooks {
 			h := fh.model()
-			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !h.AllowsEvent(scope, ref) {
+			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !f.decided.allows(h, scope, ref) {
 				continue
 			}
 			if pub.Recursive {

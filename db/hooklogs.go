@@ -39,7 +39,9 @@ func (r *hookLogRow) model() model.HookLog {
 			data = logged
 		}
 	}
-	return model.HookLog{ID: r.ID, HookID: r.HookID, EventID: r.EventID, Trigger: r.Trigger, URL: r.URL, URLHash: r.URLHash,
+	// Rows are written masked; masking again (idempotent) keeps a row that
+	// a faulty mask let through from being shown.
+	return model.HookLog{ID: r.ID, HookID: r.HookID, EventID: r.EventID, Trigger: r.Trigger, URL: model.MaskURLUserinfo(r.URL), URLHash: r.URLHash,
 		RequestHeaders: model.ParseHeaders(r.RequestHeaders), RequestData: data, ResponseStatus: r.ResponseStatus,
 		ResponseHeaders: model.ParseHeaders(r.ResponseHeaders), ResponseBody: r.ResponseBody, ExecutionDuration: r.ExecutionDuration,
 		InternalErrorMessage: r.InternalErrorMessage, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt}

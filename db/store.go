@@ -75,7 +75,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	p, err := goose.NewProvider(gooseDialect, s.w.DB, mustSub(migrations, "migrations"))
+	p, err := goose.NewProvider(gooseDialect, s.w.DB, mustSub(migrations, "migrations"),
+		goose.WithGoMigrations(goMigrations()...))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -230,7 +230,9 @@ func (p *Payload) render(h *model.Hook) (body, logBody []byte, stored bool, err 
 	if err != nil {
 		return nil, nil, false, err
 	}
-	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj)
+	// The limit stops a template that pastes a large field many times
+	// before its output is built.
+	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj, MaxRequestBody)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -297,6 +299,10 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"no payload to send", ErrRequest})
 	}
 	body, logBody, stored, err := r.Payload.render(h)
+	if errors.Is(err, model.ErrTemplateTooLarge) {
+		a.RequestData = []byte(`{"oversize":true}`)
+		return fail(&attemptError{err.Error(), ErrTooLarge})
+	}
 	if err != nil {
 		// A template error sends nothing and logs empty request data.
 		a.RequestData = []byte("{}")
@@ -333,9 +339,6 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"URI is invalid", ErrRequest})
 	}
 	req.Header = header
-	if host, ok := customHost(h.CustomHeaders); ok {
-		req.Host = host
-	}
 	if target.BasicAuth {
 		req.SetBasicAuth(target.Username, target.Password)
 	}
@@ -410,7 +413,9 @@ func (s *Sender) headers(r *Request) (http.Header, map[string]string) {
 		}
 		slices.Sort(customNames)
 		for _, name := range customNames {
-			if overridden(name, builtins[:], h.Token != "") {
+			// A connection-level header (Host, hop-by-hop) is refused on
+			// save; one stored before that is not sent either.
+			if overridden(name, builtins[:], h.Token != "") || model.ConnectionHeader(name) {
 				continue
 			}
 			header.Set(name, h.CustomHeaders[name])
@@ -437,17 +442,6 @@ func overridden(name string, builtins [][2]string, hasToken bool) bool {
 		}
 	}
 	return false
-}
-
-// customHost returns a custom Host header's value: Go sends req.Host, not a
-// Host entry of the header map, and GitLab's Net::HTTP honours one.
-func customHost(custom map[string]string) (string, bool) {
-	for name, v := range custom {
-		if strings.EqualFold(name, "Host") {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // removeLineBreaks is GitLab's Utils.remove_line_breaks for the token; a

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,6 +26,11 @@ type Publisher interface {
 // MaxEventBody is the largest publish request accepted (GitLab's 25 MiB
 // webhook request limit).
 const MaxEventBody = 25 << 20
+
+// MaxBatchEvents is the most events one publish request may carry: each
+// becomes a row and fans out to every matching hook inside the publish
+// transaction every publisher shares.
+const MaxBatchEvents = 1000
 
 // groupEventKinds are the events a group publishes itself (SPEC §4.1).
 var groupEventKinds = map[string]bool{model.KindMember: true, model.KindProject: true, model.KindSubgroup: true}
@@ -46,9 +52,12 @@ func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if groupEventKinds[ev.Kind] {
 			return model.BadRequest("%s events are group events: publish them with POST /groups/:id/hook_events", ev.Kind)
+		}
+		if err := model.CheckEventProject(ev.Payload, *p); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, p.ID, 0, events)
@@ -67,9 +76,12 @@ func (h *Handler) apiPublishGroupEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if !groupEventKinds[ev.Kind] {
 			return model.BadRequest("%s events belong to a project: publish them with POST /projects/:id/hook_events (groups publish member, project and subgroup events)", ev.Kind)
+		}
+		if err := model.CheckEventGroup(ev.Payload, ev.Kind, *g); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, 0, g.ID, events)
@@ -124,6 +136,12 @@ func ParseEvents(body []byte) ([]*model.Event, error) {
 	if len(body) == 0 {
 		return nil, model.BadRequest("The request body is empty: send one GitLab event payload or {\"events\": [...]}")
 	}
+	// JSON must be UTF-8 (RFC 8259), and encoding/json lets invalid bytes
+	// through inside strings: stored, they would make every later JSON
+	// answer that shows the event (Recent events, the events API) invalid.
+	if !utf8.Valid(body) {
+		return nil, model.BadRequest("The request body is not valid UTF-8: JSON text must be encoded in UTF-8")
+	}
 	top, raw, err := model.ParsePayloadRaw(body)
 	if err != nil {
 		if !json.Valid(body) {
@@ -156,6 +174,9 @@ func parseBatch(events any, raws [][]byte) ([]*model.Event, error) {
 	if len(batch) == 0 {
 		return nil, model.BadRequest("events is empty: send at least one event")
 	}
+	if len(batch) > MaxBatchEvents {
+		return nil, &model.Error{Kind: model.ErrTooLarge, Message: fmt.Sprintf("413 Request Entity Too Large: one request may publish at most %d events, this one has %d", MaxBatchEvents, len(batch))}
+	}
 	out := make([]*model.Event, 0, len(batch))
 	for i, v := range batch {
 		var ev *model.Event
@@ -176,6 +197,14 @@ func parseBatch(events any, raws [][]byte) ([]*model.Event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// eventError names the event of a batch an error is about.
+func eventError(events []*model.Event, i int, err error) error {
+	if len(events) == 1 {
+		return err
+	}
+	return model.Unprocessable("events[%d]: %s", i, err.Error())
 }
 
 func tooLarge() error {

@@ -106,6 +106,11 @@ func (h *Handler) createHook(ctx context.Context, p hookParent, u model.HookUpda
 
 // updateHook is createHook for an update of old.
 func (h *Handler) updateHook(ctx context.Context, old model.Hook, u model.HookUpdate, checkTemplate bool) (model.Hook, error) {
+	if u.URL != nil {
+		// The URL as shown (its password masked) keeps the stored password.
+		url := model.KeepURLPassword(*u.URL, old.URL)
+		u.URL = &url
+	}
 	hk, err := model.ApplyHookUpdate(old, u)
 	if err == nil {
 		err = h.vetHook(ctx, hk, checkTemplate)
@@ -177,7 +182,7 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 	base := []string{"push_events", "tag_push_events", "merge_requests_events", "repository_update_events"}
 	o := model.NewJSONObject()
 	o.Set("id", hk.ID)
-	o.Set("url", hk.URL)
+	o.Set("url", model.MaskURLPassword(hk.URL)) // a userinfo password is a secret
 	o.Set("name", hk.Name)
 	o.Set("description", hk.Description)
 	o.Set("created_at", web.APITime(hk.CreatedAt))

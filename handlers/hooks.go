@@ -215,7 +215,7 @@ func (h *Handler) deleteHookForm(scope hookScopeFunc) echo.HandlerFunc {
 func hookFormFromHook(hk model.Hook) views.HookFormState {
 	f := views.HookFormState{
 		Kind: hk.Kind, New: hk.ID == 0,
-		URL: hk.URL, Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
+		URL: model.MaskURLPassword(hk.URL), Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
 		SigningTokenSet: hk.SigningToken != "",
 		Events:          hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
 		Template: hk.CustomWebhookTemplate,
@@ -437,6 +437,7 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	for i := range max(len(values), len(keys)) {
 		in.rows = append(in.rows, model.URLMaskRow{Value: at(values, i), Key: at(keys, i)})
 	}
+	in.url = restoreTypedURL(in.url, in.rows, in.secrets)
 	hkeys, hvalues := form["custom_headers[][key]"], form["custom_headers[][value]"]
 	for i := range max(len(hkeys), len(hvalues)) {
 		in.headers = append(in.headers, model.HookEntry{Key: at(hkeys, i), Value: at(hvalues, i)})
@@ -496,14 +497,31 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 	u, f := &r.update, &r.form
 	pend := hookFormSecrets{Vars: map[string]string{}, Headers: map[string]string{}}
 
-	// URL masking: new rows turn portions of the URL into {placeholders}.
+	// The URL as shown keeps its stored password (see updateHook); one
+	// still hiding something was edited and must be typed again.
 	url := in.url
-	masked, entries, err := model.MaskURL(in.url, in.rows)
+	if old != nil {
+		url = model.KeepURLPassword(url, old.URL)
+	}
+	if model.URLPasswordMasked(url) || strings.Contains(url, model.HookSecretMask) {
+		r.errs.Add("url", "The URL was shown with its password or masked portions hidden: enter them again.")
+	}
+
+	// URL masking: new rows turn portions of the URL into {placeholders}.
+	var rowValues []string
+	masked, entries, err := model.MaskURL(url, in.rows)
 	if err != nil {
+		// The rows come back to be corrected, their values sealed like
+		// every other secret, and hidden in the URL.
 		v, _ := model.AsValidation(err)
 		r.errs.Errors = append(r.errs.Errors, v.Errors...)
 		for _, row := range in.rows {
-			f.MaskRows = append(f.MaskRows, views.HookMaskRow{Value: row.Value, Key: row.Key})
+			shown := views.HookMaskRow{Key: row.Key}
+			if row.Value != "" {
+				shown.Value = model.HookSecretMask
+			}
+			f.MaskRows = append(f.MaskRows, shown)
+			rowValues = append(rowValues, row.Value)
 		}
 		entries = nil
 	} else {
@@ -514,7 +532,10 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 			}
 		}
 	}
-	u.URL, f.URL = &url, url
+	u.URL, f.URL = &url, shownURL(url, rowValues)
+	if f.URL != url {
+		pend.URL, pend.Rows = &url, rowValues
+	}
 
 	seen := map[string]bool{}
 	for _, k := range in.kept {
@@ -649,6 +670,37 @@ type hookFormSecrets struct {
 	SigningToken *string           `json:"s,omitempty"`
 	Vars         map[string]string `json:"v,omitempty"`
 	Headers      map[string]string `json:"h,omitempty"`
+	// URL is the URL typed, when the form shows it with something hidden:
+	// a userinfo password, or the values of masking rows (Rows) that
+	// failed and come back to be corrected.
+	URL  *string  `json:"u,omitempty"`
+	Rows []string `json:"r,omitempty"`
+}
+
+// shownURL is the URL as the form shows it: no userinfo password, and the
+// values of masking rows shown again hidden.
+func shownURL(url string, rowValues []string) string {
+	url = model.MaskURLPassword(url)
+	for _, v := range rowValues {
+		if v != "" {
+			url = strings.ReplaceAll(url, v, model.HookSecretMask)
+		}
+	}
+	return url
+}
+
+// restoreTypedURL puts back what a form shown again hid: the values of
+// masking rows posted as the mask, and the URL when posted as shown.
+func restoreTypedURL(url string, rows []model.URLMaskRow, s hookFormSecrets) string {
+	for i := range rows {
+		if rows[i].Value == model.HookSecretMask && i < len(s.Rows) {
+			rows[i].Value = s.Rows[i]
+		}
+	}
+	if s.URL != nil && url == shownURL(*s.URL, s.Rows) {
+		return *s.URL
+	}
+	return url
 }
 
 func hookFormSecretsAAD(c echo.Context) string {
@@ -656,7 +708,7 @@ func hookFormSecretsAAD(c echo.Context) string {
 }
 
 func (h *Handler) sealHookFormSecrets(c echo.Context, s hookFormSecrets) string {
-	if s.Token == nil && s.SigningToken == nil && len(s.Vars) == 0 && len(s.Headers) == 0 {
+	if s.Token == nil && s.SigningToken == nil && len(s.Vars) == 0 && len(s.Headers) == 0 && s.URL == nil {
 		return ""
 	}
 	b, err := json.Marshal(s)

@@ -278,6 +278,9 @@ func TestHookFormMaskingAndTemplateErrors(t *testing.T) {
 			"Error while parsing rendered custom webhook template: You may be trying to access an array value, which is not supported. (with a sample Push Hook event)", ""},
 		{"template renders invalid JSON", hookForm(map[string]string{"url": "https://webhook.example.com/x", "custom_webhook_template": `{"name": {{project.name}}}`}),
 			"#hook_custom_webhook_template ~ .field-error", "Error while parsing rendered custom webhook template:", ""},
+		{"regex filter too long", hookForm(map[string]string{"url": "https://webhook.example.com/x", "branch_filter_strategy": "regex",
+			"push_events_branch_filter": strings.Repeat("a", 4097)}),
+			"#branch-filter-pattern .field-error", "The regular expression is longer than the allowed 4096 characters.", ""},
 		{"token with a line break", hookForm(map[string]string{"url": "https://webhook.example.com/x", "token": "a\nb"}),
 			"#hook_token ~ .field-error", "is invalid", ""},
 	} {

@@ -219,14 +219,23 @@ func MaskResponseHeaders(headers map[string]string, urlVariables map[string]stri
 }
 
 // maskedUserinfo is GitLab's Gitlab::UrlSanitizer::MASKED_USERINFO_REGEX
-// after "//" and before "@": URI userinfo characters plus { and }, so a
-// masked URL's {placeholders} count as userinfo too.
-var maskedUserinfo = regexp.MustCompile(`//(?:[\\-_.!~*'()a-zA-Z\d;:&=+$,{}]|%[a-fA-F\d]{2})*@`)
+// after "//" and before "@": RFC 3986 userinfo characters (unreserved,
+// sub-delims, ":" and %-escapes) plus { and }, so a masked URL's
+// {placeholders} count as userinfo too. It masks URLs inside the URL (a
+// query's "?next=https://u:p@host"); the URL's own userinfo is found as
+// url.Parse finds it (userinfoSpan), which also covers an "@" inside it.
+var maskedUserinfo = regexp.MustCompile(`//(?:[-_.!~*'()a-zA-Z\d;:&=+$,{}]|%[a-fA-F\d]{2})*@`)
 
 // MaskURLUserinfo hides credentials in a hook URL for logs and display:
 // "https://user:pass@host/" → "https://*****:*****@host/". Like GitLab's
 // UrlSanitizer.sanitize_masked_url it masks user and password alike and
 // works on the stored URL, placeholders included.
 func MaskURLUserinfo(url string) string {
+	if !strings.Contains(url, "@") {
+		return url
+	}
+	if start, end, ok := userinfoSpan(url); ok {
+		url = url[:start] + "*****:*****" + url[end:]
+	}
 	return maskedUserinfo.ReplaceAllLiteralString(url, "//*****:*****@")
 }

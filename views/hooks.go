@@ -97,9 +97,10 @@ func TriggerLabel(t model.Trigger) string {
 // HookFormState is the add/edit webhook form's state. It holds no secret: a
 // set token, a masked URL portion and a custom header value are shown as
 // model.HookSecretMask, and secrets typed into a form that has to be shown
-// again travel in Sealed, encrypted by the server. The one exception is a
-// submission whose URL masking rows themselves are wrong: the URL and those
-// rows come back as typed, so that they can be corrected.
+// again travel in Sealed, encrypted by the server. A userinfo password in
+// the URL shows as model.URLPasswordMask; when the URL masking rows
+// themselves are wrong they come back with their values as the mask (and
+// hidden in the URL), so that their keys can be corrected.
 type HookFormState struct {
 	Kind   model.HookKind
 	New    bool

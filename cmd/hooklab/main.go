@@ -21,6 +21,7 @@ Usage:
   hooklab serve [--addr :8080] [--data ./data] [--external-url http://localhost:8080]
   hooklab user create --username U --email E --password P [--admin]
   hooklab token create --user U --name N [--scopes api,read_api] [--expires YYYY-MM-DD]
+  hooklab publish (--project P | --group G) --file event.json
   hooklab version
 
 Run "hooklab <command> --help" for a command's flags and environment variables.
