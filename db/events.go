@@ -66,6 +66,9 @@ type fanoutHook struct {
 	BranchFilterStrategy   string         `db:"branch_filter_strategy"`
 	RecentFailures         int            `db:"recent_failures"`
 	DisabledUntil          *time.Time     `db:"disabled_until"`
+	// Template is the custom webhook template (fan-out only): a delivery
+	// holds what it can render.
+	Template string `db:"custom_webhook_template"`
 }
 
 func (f fanoutHook) model() model.Hook {
@@ -83,14 +86,17 @@ type NewDelivery struct {
 	// Leased says the delivery was created leased to the caller (see
 	// PublishOptions.Admit), which must send it.
 	Leased bool
+	// Size is what it holds in memory while sent (model.HeldBytes).
+	Size int64
 }
 
 // PublishOptions tune PublishBatch.
 type PublishOptions struct {
 	// Admit, when set, is asked inside the transaction whether the caller
 	// takes the new deliveries of one publication into memory to send at
-	// once: one per hook ID, with payloadBytes the sum of their payloads'
-	// sizes. Those are created leased to LeaseOwner until LeaseUntil
+	// once: one per hook ID, with payloadBytes what they hold in memory in
+	// all (each its payload and what its hook's template can render, see
+	// model.HeldBytes). Those are created leased to LeaseOwner until LeaseUntil
 	// instead of due now, which saves claiming them. If the caller dies
 	// first, the lease runs out and they are claimed from the outbox like
 	// any other.
@@ -312,7 +318,8 @@ func (f *fanout) candidates(ctx context.Context, tx *sqlx.Tx, projectID int64, c
 	if h, ok := f.hooks[key]; ok {
 		return h, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until
+	q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until,
+			custom_webhook_template
 		FROM hooks WHERE project_id = ? OR group_id IN (?) OR kind = 'SystemHook' ORDER BY id`, projectID, chain)
 	if err != nil {
 		return nil, err
@@ -396,8 +403,9 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 				blocked[h.ID] = true
 				budget--
 			}
-			targets = append(targets, target{event: eventID, hook: h.ID, size: int64(len(ev.Payload)), due: now})
-			payloadBytes += int64(len(ev.Payload))
+			held := model.HeldBytes(fh.Template, int64(len(ev.Payload)))
+			targets = append(targets, target{event: eventID, hook: h.ID, size: held, due: now})
+			payloadBytes += held
 		}
 	}
 	leased := false
@@ -443,7 +451,7 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now ti
 			return nil, err
 		}
 		for i, t := range chunk {
-			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil})
+			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil, Size: t.size})
 		}
 	}
 	return out, nil

@@ -19,7 +19,7 @@ const InternalError = "internal error"
 
 // Limits of SPEC §4.2 (GitLab's WebHookService constants).
 const (
-	MaxRequestBody         = 25 << 20
+	MaxRequestBody         = model.MaxRequestBody
 	MaxResponseBody        = 8 << 10
 	MaxResponseHeaders     = 50
 	MaxResponseHeaderValue = 1 << 10

@@ -209,3 +209,42 @@ func TestEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
 		t.Fatalf("after the last send the engine still counts %d held, %d bytes, %v per hook", r.count, r.bytes, r.perHook)
 	}
 }
+
+// A delivery to a hook with a custom template holds, in the engine's
+// accounting, its payload and all its template can render — not the
+// payload alone.
+func TestEngineCountsWhatATemplateCanRender(t *testing.T) {
+	const tmpl = `{"a":"{{project.name}}","b":{{commits}},"c":"{{ref}}"}`
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 1, 1 })
+	held := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(held) }) }
+	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-held })
+	t.Cleanup(release)
+	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
+	h.CustomWebhookTemplate = tmpl
+	if err := e.store.UpdateHook(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	body := e.push("refs/heads/main")
+	e.publish(body) // on the wire
+	e.publish(body) // held
+	want := 2 * model.HeldBytes(tmpl, int64(len(body)))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, bytes := e.engine.room.held()
+		if n == 2 && bytes == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("held %d deliveries of %d bytes, want 2 of %d", n, bytes, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if want <= 2*int64(len(body)) {
+		t.Fatalf("the template's bound %d adds nothing to the payloads (%d bytes)", want, 2*len(body))
+	}
+	release()
+	e.logs(h.ID, 2)
+}

@@ -31,7 +31,10 @@ type Publisher struct {
 	mu      sync.Mutex
 	pending []*pubReq
 	leading bool
-	commits atomic.Int64 // group commits made, for tests
+	// For tests: group commits made, and the most that ended while one
+	// call waited (from joining to the end of its own).
+	commits    atomic.Int64
+	mostWaited atomic.Int64
 }
 
 // NewPublisher makes a publisher over the store.
@@ -47,6 +50,7 @@ type pubReq struct {
 	err      error
 	done     chan struct{} // closed when committed
 	lead     chan struct{} // closed when this call is to commit for the others
+	joined   int64         // commits made when it joined
 }
 
 // PublishEvents publishes events through the engine's publisher.
@@ -90,8 +94,15 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, FireHooks: fire[i]})
 		r.payloads[i] = NewStoredPayload(body, nil)
 	}
+	// Branch filters are decided here, on a reader, so that each publisher
+	// pays for its own refs and filters — never inside the write
+	// transaction every publisher shares.
+	if err := p.store.DecideBranchFilters(ctx, &r.pub); err != nil {
+		return db.PublishResult{}, err
+	}
 
 	p.mu.Lock()
+	r.joined = p.commits.Load()
 	p.pending = append(p.pending, r)
 	if p.leading {
 		p.mu.Unlock()
@@ -110,7 +121,15 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 	p.pending = nil
 	p.mu.Unlock()
 	p.commit(context.WithoutCancel(ctx), batch)
-	p.commits.Add(1)
+	n := p.commits.Add(1)
+	for _, b := range batch {
+		for waited := n - b.joined; ; {
+			most := p.mostWaited.Load()
+			if waited <= most || p.mostWaited.CompareAndSwap(most, waited) {
+				break
+			}
+		}
+	}
 	p.mu.Lock()
 	if len(p.pending) > 0 {
 		close(p.pending[0].lead)
@@ -218,7 +237,7 @@ func (e *Engine) took(ctx context.Context, batch []*pubReq, pubs []db.Publicatio
 			e.events.put(de, o.r.payloads[o.i])
 			continue
 		}
-		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: int64(len(o.r.pub.Events[o.i].Payload))})
+		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: d.Size})
 	}
 	if len(hot) > 0 && !e.handOver(hot) {
 		// The engine stopped meanwhile: the outbox keeps them.

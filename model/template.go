@@ -131,6 +131,22 @@ func TemplateOutputBound(tmpl string, payloadSize int64, limit int64) int64 {
 	return min(bound, literal+placeholders*payloadSize*maxEscapeGrowth)
 }
 
+// MaxRequestBody is the largest body a webhook request may have (GitLab's
+// WebHookService::REQUEST_BODY_SIZE_LIMIT, 25 MiB); a custom template's
+// rendering stops as soon as its output passes it.
+const MaxRequestBody = 25 << 20
+
+// HeldBytes is what one delivery of a payloadSize-byte event to a hook
+// with this custom template may hold in memory while it is sent: the
+// payload, and what rendering the template can produce. The delivery
+// engine bounds what it holds by this.
+func HeldBytes(tmpl string, payloadSize int64) int64 {
+	if !TemplatePresent(tmpl) {
+		return payloadSize
+	}
+	return payloadSize + TemplateOutputBound(tmpl, payloadSize, MaxRequestBody)
+}
+
 // maxEscapeGrowth is the most JSON escaping grows a text: "<", ">" and "&"
 // (one byte each) become six-byte \u escapes.
 const maxEscapeGrowth = 6
