@@ -31,10 +31,9 @@ type Publisher struct {
 	mu      sync.Mutex
 	pending []*pubReq
 	leading bool
-	// For tests: group commits made, and the most that ended while one
-	// call waited (from joining to the end of its own).
-	commits    atomic.Int64
-	mostWaited atomic.Int64
+	// For tests: group commits made, and the most one call made.
+	commits     atomic.Int64
+	mostByACall atomic.Int64
 }
 
 // NewPublisher makes a publisher over the store.
@@ -50,7 +49,6 @@ type pubReq struct {
 	err      error
 	done     chan struct{} // closed when committed
 	lead     chan struct{} // closed when this call is to commit for the others
-	joined   int64         // commits made when it joined
 }
 
 // PublishEvents publishes events through the engine's publisher.
@@ -102,7 +100,6 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 	}
 
 	p.mu.Lock()
-	r.joined = p.commits.Load()
 	p.pending = append(p.pending, r)
 	if p.leading {
 		p.mu.Unlock()
@@ -121,15 +118,8 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 	p.pending = nil
 	p.mu.Unlock()
 	p.commit(context.WithoutCancel(ctx), batch)
-	n := p.commits.Add(1)
-	for _, b := range batch {
-		for waited := n - b.joined; ; {
-			most := p.mostWaited.Load()
-			if waited <= most || p.mostWaited.CompareAndSwap(most, waited) {
-				break
-			}
-		}
-	}
+	p.commits.Add(1)
+	made := int64(1)
 	p.mu.Lock()
 	if len(p.pending) > 0 {
 		close(p.pending[0].lead)
@@ -137,6 +127,8 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 		p.leading = false
 	}
 	p.mu.Unlock()
+	for most := p.mostByACall.Load(); made > most && !p.mostByACall.CompareAndSwap(most, made); most = p.mostByACall.Load() {
+	}
 	return r.res, r.err
 }
 
