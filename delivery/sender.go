@@ -392,16 +392,9 @@ func (s *Sender) headers(r *Request) (http.Header, map[string]string) {
 	if key == "" {
 		key = uuid.NewString()
 	}
-	builtins := [...][2]string{
-		{"Content-Type", "application/json"},
-		{"User-Agent", s.userAgent},
-		{"Idempotency-Key", key},
-		{"X-Gitlab-Event", event},
-		{"X-Gitlab-Webhook-UUID", uuid.NewString()},
-		{"X-Gitlab-Instance", s.externalURL},
-		{model.TokenHeader, removeLineBreaks(h.Token)},
-		{"X-Gitlab-Event-UUID", eventUUID},
-	}
+	builtins := model.DeliveryHeaders(model.DeliveryHeaderValues{UserAgent: s.userAgent, IdempotencyKey: key,
+		Event: event, WebhookUUID: uuid.NewString(), Instance: s.externalURL, Token: removeLineBreaks(h.Token),
+		EventUUID: eventUUID})
 
 	header := make(http.Header, len(builtins)+len(h.CustomHeaders))
 	logged := make(map[string]string, len(builtins)+len(h.CustomHeaders))
