@@ -21,7 +21,7 @@ type PublishEvent struct {
 	Event   *model.Event
 	Payload []byte
 	// FireHooks is false when the push limit keeps this event's hooks
-	// from firing (SPEC §4.1); the event is still recorded as a sample.
+	// from firing; the event is still recorded as a sample.
 	FireHooks bool
 
 	// Filled in by PublishBatch.
@@ -34,7 +34,7 @@ type PublishEvent struct {
 type Publication struct {
 	UUID string
 	// Recursive says UUID came from the publishing request's own
-	// X-Gitlab-Event-UUID, so recursion detection applies (SPEC §4.5).
+	// X-Gitlab-Event-UUID, so recursion detection applies.
 	Recursive bool
 	ProjectID int64 // project events
 	GroupID   int64 // group-level events (member, project, subgroup)
@@ -120,7 +120,7 @@ func (s *Store) Publish(ctx context.Context, pub Publication) (PublishResult, er
 // what lets SQLite keep up. A publication that cannot be stored (its
 // project or group is gone) gets its own error in errs; err fails all.
 //
-// Fan-out (SPEC §4.1): the project's hooks, the hooks of its group and
+// Fan-out: the project's hooks, the hooks of its group and
 // every ancestor group, and system hooks for system triggers; a hook fires
 // when it has the trigger, is executable, and (push only) its branch filter
 // allows the branch.

@@ -311,7 +311,7 @@ func (s *Store) DeleteHook(ctx context.Context, id int64) error {
 	})
 }
 
-// HookQuery selects the hooks an event fans out to (SPEC §4.1).
+// HookQuery selects the hooks an event fans out to.
 type HookQuery struct {
 	// ProjectID selects the project's hooks (0: none).
 	ProjectID int64

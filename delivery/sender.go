@@ -28,7 +28,7 @@ type Options struct {
 	// Version is Hooklab's version, sent as User-Agent: GitLab/<Version>.
 	Version string
 	// ExternalURL is the instance's external URL: X-Gitlab-Instance, and
-	// the base of rewritten image URLs (SPEC §3.2).
+	// the base of rewritten image URLs.
 	ExternalURL string
 	// URLHashKey is the secret that salts the hash of a hook's interpolated
 	// URL kept in each log row (see URLHash).
@@ -55,7 +55,7 @@ type Options struct {
 }
 
 // Sender sends single webhook delivery attempts exactly as GitLab does
-// (SPEC §4.2–4.4) and returns their redacted log records (§5). One Sender
+// and returns their redacted log records (§5). One Sender
 // is shared by the engine, Test and Resend: it holds the keep-alive
 // connection pools. It is safe for concurrent use.
 type Sender struct {
@@ -158,7 +158,7 @@ type Payload struct {
 }
 
 // NewPayload prepares an event payload: a copy of it with relative Markdown
-// image URLs made absolute under the instance's external URL (SPEC §3.2).
+// image URLs made absolute under the instance's external URL.
 // event itself is not modified. Hooks with a custom template render it
 // against this copy.
 func (s *Sender) NewPayload(event *model.JSONObject) *Payload {
@@ -172,7 +172,7 @@ func (s *Sender) NewPayload(event *model.JSONObject) *Payload {
 
 // NewVerbatimPayload prepares a body that is sent exactly as given, with no
 // image rewriting and no custom template: Resend's stored request body
-// (SPEC §6.2). It must be JSON.
+//. It must be JSON.
 func NewVerbatimPayload(body []byte) (*Payload, error) {
 	if !json.Valid(body) {
 		return nil, model.BadRequest("request body is not valid JSON")
@@ -374,7 +374,7 @@ func maskedURL(stored string) string {
 	return model.MaskURLUserinfo(stored)
 }
 
-// headers builds the request headers (SPEC §4.3) and their log form.
+// headers builds the request headers and their log form.
 // Custom headers go first and the delivery headers are set over them, so a
 // custom header never replaces a delivery header, whatever its case
 // (http.Header keys are canonical).

@@ -19,7 +19,7 @@ import (
 	"github.com/hooklab/hooklab/web"
 )
 
-// The pages of Test, Recent events and Resend (SPEC §5, §6) under a hooks
+// The pages of Test, Recent events and Resend under a hooks
 // settings page: POST <hook>/test, <hook>/hook_logs (the edit page's
 // section as a fragment), <hook>/hook_logs/:log_id (details) with
 // .../retry, and <hook>/hook_logs/resend_failed.

@@ -10,7 +10,7 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// HookRunner sends Test and Resend requests at once (SPEC §6). Both return
+// HookRunner sends Test and Resend requests at once. Both return
 // only after the attempt's log row and the hook's new auto-disable state
 // are stored; a refusal is a model error (model.Unprocessable with
 // GitLab's message).
@@ -30,7 +30,7 @@ type HookRunner interface {
 const hookCallWindow = time.Minute
 
 // hookCallAllowed takes one Test or Resend ("test", "resend") from the
-// user's budget for the hook's parent (SPEC §4.5: web_hook_test_limit and
+// user's budget for the hook's parent (web_hook_test_limit and
 // web_hook_resend_limit per minute, per user and hook parent, as GitLab's
 // rate limiter scopes them).
 func (h *Handler) hookCallAllowed(ctx context.Context, action string, u *model.User, hk *model.Hook) (bool, error) {

@@ -55,7 +55,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/groups/:group/-/projects", h.showGroup, signedIn)
 	e.GET("/:project", h.showProject, signedIn)
 
-	// Members and invitations (SPEC §1): the members pages of groups and
+	// Members and invitations: the members pages of groups and
 	// projects, and the invitation links sent by e-mail (open to visitors
 	// who are not signed in, so that they can sign up).
 	for _, s := range []struct {
@@ -138,7 +138,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	h.hookPages(e, "/admin/hooks", h.adminHookScope, signedIn, admin)
 	e.GET(views.HookFragmentsPath+"/:fragment", h.hookFormFragment, signedIn)
 
-	// Mailgun (SPEC §8.2): the signed failure webhook receiver (no session,
+	// Mailgun: the signed failure webhook receiver (no session,
 	// no CSRF; the old path is deprecated) and the admin's failures page.
 	e.POST(model.MailgunWebhookPath, h.receiveMailgunWebhook(false))
 	e.POST(model.MailgunDeprecatedWebhookPath, h.receiveMailgunWebhook(true))
@@ -249,7 +249,7 @@ func (h *Handler) apiHookRoutes(api *echo.Group, prefix string, parent hookParen
 	api.DELETE(prefix+"/:hook_id/url_variables/:key", h.apiDeleteHookEntry(parent, urlVariableEntries), m...)
 	api.PUT(prefix+"/:hook_id/custom_headers/:key", h.apiSetHookEntry(parent, customHeaderEntries), m...)
 	api.DELETE(prefix+"/:hook_id/custom_headers/:key", h.apiDeleteHookEntry(parent, customHeaderEntries), m...)
-	// Recent events, Resend and Test (SPEC §5, §6).
+	// Recent events, Resend and Test.
 	api.GET(prefix+"/:hook_id/events", h.apiListHookEvents(parent), m...)
 	api.POST(prefix+"/:hook_id/events/:hook_log_id/resend", h.apiResendHookEvent(parent), m...)
 	api.POST(prefix+"/:hook_id/test/:trigger", h.apiTestHook(parent), m...)

@@ -160,7 +160,7 @@ func BranchFromRef(ref string) (string, bool) {
 }
 
 // PushAllowed reports whether the hook's branch filter lets a push to
-// branch through (SPEC §2.4). A blank filter and all_branches let every
+// branch through. A blank filter and all_branches let every
 // branch through; wildcard is an exact match or, when the filter has a *,
 // an anchored match where * is any run of characters, "/" included; regex
 // is an unanchored RE2 match, and a filter that does not compile — or is

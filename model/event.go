@@ -86,7 +86,7 @@ type Event struct {
 	Kind string
 	// Name is the payload's event_name, if any ("user_add_to_group").
 	Name string
-	// Trigger is the hook trigger this event fires (SPEC §2.5).
+	// Trigger is the hook trigger this event fires.
 	Trigger Trigger
 	// Payload is the decoded body, key order kept.
 	Payload *JSONObject

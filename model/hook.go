@@ -47,7 +47,7 @@ func (k HookKind) Triggers() []Trigger {
 	return out
 }
 
-// BranchFilterStrategy says how push_events_branch_filter is read (SPEC §2.4).
+// BranchFilterStrategy says how push_events_branch_filter is read.
 type BranchFilterStrategy string
 
 const (
@@ -131,7 +131,7 @@ func (s TriggerSet) Attributes() []string {
 // the stored value" (GitLab's WebHook::SECRET_MASK).
 const HookSecretMask = "************"
 
-// Hook is a project, group or system hook (SPEC §2). Events, URLVariables
+// Hook is a project, group or system hook. Events, URLVariables
 // and CustomHeaders have no column of their own: the store decides how to
 // keep them (and encrypts URL, Token, URLVariables and CustomHeaders).
 type Hook struct {
@@ -162,7 +162,7 @@ type Hook struct {
 	URLVariables  map[string]string `db:"-"`
 	CustomHeaders map[string]string `db:"-"`
 
-	// Auto-disable state (SPEC §4.6, hook_state.go).
+	// Auto-disable state (hook_state.go).
 	RecentFailures int        `db:"recent_failures"`
 	DisabledUntil  *time.Time `db:"disabled_until"`
 
@@ -253,7 +253,7 @@ const (
 )
 
 // Validate checks h, as Normalize would leave it, against GitLab's rules and
-// messages (SPEC §2.1–2.4). Fields are named by GitLab's attributes, so the
+// messages. Fields are named by GitLab's attributes, so the
 // API can answer {"message": {"url": [...]}} as GitLab does. It does not
 // check that the URL is public: that needs DNS. The caller does it on the
 // URL PublicURLField names, and only when Validate passed, as GitLab does.

@@ -110,7 +110,7 @@ func ApplyHookCreate(base Hook, u HookUpdate) (Hook, error) {
 }
 
 // ApplyHookUpdate applies an update to a stored hook exactly as GitLab's
-// model does, then validates the result (SPEC §2.2, §2.3):
+// model does, then validates the result:
 //
 //   - Supplied URL variables and custom headers are merged over the stored
 //     ones; a blank value deletes its key; a custom header given as

@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// Test and Resend (SPEC §6): where Test takes its sample data from, and
+// Test and Resend: where Test takes its sample data from, and
 // the messages both answer with, as GitLab words them.
 const (
 	// TestNotAvailable answers a Test of a trigger that has no sample data.
@@ -66,7 +66,7 @@ type TestPlan struct {
 
 // projectTestMissing are GitLab's TestHooks::ProjectService messages for a
 // project without data of the kind; the triggers listed are the testable
-// ones (SPEC §6.1).
+// ones.
 var projectTestMissing = map[string]string{
 	"push_hooks":               "Ensure the project has at least one commit.",
 	"tag_push_hooks":           "Ensure the project has at least one commit.",

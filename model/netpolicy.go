@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Settings named in blocked-request messages (SPEC §4.4, §8.1).
+// Settings named in blocked-request messages.
 const (
 	SettingAllowLocalWebHooks    = "allow_local_requests_from_web_hooks_and_services"
 	SettingAllowLocalSystemHooks = "allow_local_requests_from_system_hooks"
@@ -152,7 +152,7 @@ func v4Reason(ip netip.Addr) string {
 }
 
 // OutboundPolicy decides whether a webhook may connect to an address
-// (SPEC §4.4). Callers resolve DNS and call Check for the address they are
+//. Callers resolve DNS and call Check for the address they are
 // about to dial, so a rebinding answer cannot slip past.
 type OutboundPolicy struct {
 	// AllowLocal is allow_local_requests_from_web_hooks_and_services (or,

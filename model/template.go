@@ -51,7 +51,7 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// RenderTemplate renders a custom webhook template (SPEC §3.3) against a
+// RenderTemplate renders a custom webhook template against a
 // payload and returns the compact JSON to POST and to log.
 //
 // As GitLab's WebHookService#render_custom_template does: each {{a.b.c}} is
@@ -242,7 +242,7 @@ func templateValueText(v any) ([]byte, error) {
 const sampleRenderLimit = 1 << 20
 
 // CheckTemplate renders a template against the sample payload of each
-// trigger, so a hook form can warn on save (SPEC §3.3). It returns the
+// trigger, so a hook form can warn on save. It returns the
 // first failure as a validation error on custom_webhook_template; triggers
 // without a sample are skipped.
 func CheckTemplate(tmpl string, triggers []Trigger) error {

@@ -17,7 +17,7 @@ func mustPayload(t *testing.T, s string) *JSONObject {
 }
 
 func TestRenderTemplateSpecExample(t *testing.T) {
-	// SPEC §3.3 and GitLab's webhooks.md: the example template for a push.
+	// GitLab's webhooks.md: the example template for a push.
 	push, _ := TriggerByScope("push_hooks")
 	p, _ := SamplePayload(push)
 	got, err := RenderTemplate(`{"event":"{{object_kind}}","project_name":"{{project.name}}"}`, p, 1<<20)

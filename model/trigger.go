@@ -1,6 +1,6 @@
 package model
 
-// Trigger describes one kind of event a hook can subscribe to (SPEC §2.5).
+// Trigger describes one kind of event a hook can subscribe to.
 type Trigger struct {
 	// Attribute is the hook's boolean field in the API and forms: "push_events".
 	Attribute string

@@ -174,7 +174,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 }
 
 // skipFailingAddresses keeps mail from addresses that Mailgun reported
-// failing too often (SPEC §8.2). When the check itself fails, the mail is
+// failing too often. When the check itself fails, the mail is
 // sent: a lost notification is worse than one more bounce.
 func skipFailingAddresses(store *db.Store, log *slog.Logger) func(ctx context.Context, address string) bool {
 	return func(ctx context.Context, address string) bool {
