@@ -171,8 +171,8 @@ func (s *Sender) NewPayload(event *model.JSONObject) *Payload {
 }
 
 // NewVerbatimPayload prepares a body that is sent exactly as given, with no
-// image rewriting and no custom template: Resend's stored request body
-// . It must be JSON.
+// image rewriting and no custom template: Resend's stored request body.
+// It must be JSON.
 func NewVerbatimPayload(body []byte) (*Payload, error) {
 	if !json.Valid(body) {
 		return nil, model.BadRequest("request body is not valid JSON")

@@ -151,8 +151,8 @@ func v4Reason(ip netip.Addr) string {
 	return ""
 }
 
-// OutboundPolicy decides whether a webhook may connect to an address
-// . Callers resolve DNS and call Check for the address they are
+// OutboundPolicy decides whether a webhook may connect to an address.
+// Callers resolve DNS and call Check for the address they are
 // about to dial, so a rebinding answer cannot slip past.
 type OutboundPolicy struct {
 	// AllowLocal is allow_local_requests_from_web_hooks_and_services (or,
