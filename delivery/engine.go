@@ -205,6 +205,9 @@ type finished struct {
 // then.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.register(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	jobs := make(chan Job)

@@ -181,13 +181,14 @@ func TestClientGoSigningTokens(t *testing.T) {
 	// Every event type, published as GitLab's samples.
 	want := 0
 	for _, tr := range model.GroupHookKind.Triggers() {
-		body, ok := model.SampleJSON(tr)
-		if !ok {
+		if _, ok := model.SampleJSON(tr); !ok {
 			t.Fatalf("no sample for %s", tr.Scope)
 		}
 		path := "projects/" + itoa(proj.ID) + "/hook_events"
+		body := sampleFor(t, gl, tr.Scope, proj.PathWithNamespace)
 		if !tr.Project {
 			path = "groups/" + itoa(acme.ID) + "/hook_events"
+			body = groupSampleFor(t, gl, tr.Scope, acme.FullPath)
 		}
 		req, err := gl.NewRequest(http.MethodPost, path, nil, nil)
 		if err != nil {

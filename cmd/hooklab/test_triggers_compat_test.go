@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
-
-	"github.com/hooklab/hooklab/model"
 )
 
 // clientGoTestdata reads a webhook payload from client-go's own testdata
@@ -99,20 +97,13 @@ func TestClientGoNewTestTriggersAndVulnerabilityEvents(t *testing.T) {
 			t.Fatalf("publish to %s: %v", path, err)
 		}
 	}
-	sample := func(scope string) []byte {
-		tr, _ := model.TriggerByScope(scope)
-		b, ok := model.SampleJSON(tr)
-		if !ok {
-			t.Fatalf("no sample for %s", scope)
-		}
-		return b
-	}
+	sample := func(scope string) []byte { return sampleFor(t, gl, scope, proj.PathWithNamespace) }
 	projectEvents := "projects/" + itoa(proj.ID) + "/hook_events"
 	publish(projectEvents, sample("emoji_hooks"))
 	publish(projectEvents, sample("resource_access_token_hooks"))
-	vulnerability := clientGoTestdata(t, "vulnerability.json")
+	vulnerability := aboutProject(t, gl, clientGoTestdata(t, "vulnerability.json"), proj.PathWithNamespace)
 	publish(projectEvents, vulnerability)
-	publish("groups/"+itoa(acme.ID)+"/hook_events", sample("project_hooks"))
+	publish("groups/"+itoa(acme.ID)+"/hook_events", groupSampleFor(t, gl, "project_hooks", acme.FullPath))
 	// emoji and token at the project hook; vulnerability at both; project at the group hook.
 	waitFor(t, "the published events", func() bool { return len(rcv.requests()) == 5 })
 
