@@ -83,17 +83,18 @@ type EngineOptions struct {
 // Every lease names this engine's instance ID. Room in memory (room.go) is
 // reserved before deliveries are taken, so its bounds hold.
 type Engine struct {
-	store   *db.Store
-	sender  *Sender
-	opt     EngineOptions
-	log     *slog.Logger
-	now     func() time.Time
-	id      string // this instance: the owner of its leases
-	pub     *Publisher
-	metrics *metrics
-	limiter *callLimiter
-	room    *room
-	events  *eventCache // recent events with their prepared payloads
+	store    *db.Store
+	sender   *Sender
+	opt      EngineOptions
+	log      *slog.Logger
+	now      func() time.Time
+	id       string      // this instance: the owner of its leases
+	instance db.Instance // its record, set by Run
+	pub      *Publisher
+	metrics  *metrics
+	limiter  *callLimiter
+	room     *room
+	events   *eventCache // recent events with their prepared payloads
 
 	wake  chan struct{} // deliveries are due in the outbox
 	freed chan struct{} // a held delivery finished: the claimer may take more
