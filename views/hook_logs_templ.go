@@ -39,7 +39,7 @@ func HookTestMenu(p Page, r HookItem, view string) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		if len(testTriggers(r)) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<details class=\"dropdown hook-test-menu\" data-testid=\"hook-test-menu\"><summary class=\"btn btn-sm\" data-testid=\"hook-test\">Test ▾</summary><form class=\"menu\" method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<details class=\"dropdown hook-test-menu\" data-busy-scope data-testid=\"hook-test-menu\"><summary class=\"btn btn-sm\" data-testid=\"hook-test\">Test ▾<span class=\"busy-label\" data-testid=\"hook-test-busy\">running…</span></summary><form class=\"menu\" method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

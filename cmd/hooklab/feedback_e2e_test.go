@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+)
+
+// inViewport is a script that reports whether the element matching sel is
+// wholly inside the browser's viewport.
+func inViewport(sel string) string {
+	return `(function () {
+		var el = document.querySelector(` + "`" + sel + "`" + `);
+		if (!el) { return false; }
+		var r = el.getBoundingClientRect();
+		return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+	})()`
+}
+
+// Test on the last of 40 hooks: while the slow receiver has not answered,
+// the Test button shows it is running and cannot be used again; the result,
+// in GitLab's words, then appears inside the viewport (not at the top of
+// the page, thousands of pixels above) in an announced region.
+func TestBrowserTestResultShowsWhereTheUserLooks(t *testing.T) {
+	inst := startInstance(t)
+	gl := inst.client(t, "root")
+	if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromSystemHooks: gitlab.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	open := func() { releaseOnce.Do(func() { close(release) }) }
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // the receiver is slow until the test lets it answer
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(open)
+	var last int64
+	for i := 0; i < 40; i++ {
+		h, _, err := gl.SystemHooks.AddHook(&gitlab.AddHookOptions{URL: gitlab.Ptr(rcv.URL + "/hook/" + itoa(int64(i)))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = h.ID
+	}
+	row := "#hook-" + itoa(last)
+
+	ctx := newBrowser(t)
+	var scrollY float64
+	var flash, live string
+	var inView, busyBefore bool
+	browse(t, ctx,
+		signIn(inst.URL, "root", rootPassword),
+		chromedp.Navigate(inst.URL+"/admin/hooks"),
+		chromedp.WaitVisible(row, chromedp.ByQuery),
+		htmxReady(),
+		chromedp.Evaluate(`document.querySelector("`+row+` [data-testid=hook-test-menu]").hasAttribute("aria-busy")`, &busyBefore),
+		chromedp.ScrollIntoView(row, chromedp.ByQuery),
+		chromedp.Click(row+` [data-testid=hook-test]`, chromedp.ByQuery),
+		chromedp.WaitVisible(row+` [data-testid=test-push_events]`, chromedp.ByQuery),
+		chromedp.Click(row+` [data-testid=test-push_events]`, chromedp.ByQuery),
+		// Running: the menu is busy, says so, and its buttons are disabled.
+		chromedp.Poll(`(function () {
+			var m = document.querySelector("`+row+` [data-testid=hook-test-menu]");
+			return m.getAttribute("aria-busy") === "true" &&
+				m.querySelector("[data-testid=hook-test]").getAttribute("aria-disabled") === "true" &&
+				m.querySelector("[data-testid=test-push_events]").disabled &&
+				m.querySelector("[data-testid=hook-test-busy]").offsetParent !== null;
+		})()`, nil),
+		chromedp.ActionFunc(func(context.Context) error { open(); return nil }),
+		chromedp.WaitVisible(`[data-testid=flash-notice]`, chromedp.ByQuery),
+		htmxSettled(),
+		chromedp.Evaluate(`window.scrollY`, &scrollY),
+		chromedp.Evaluate(inViewport(`[data-testid=flash-notice]`), &inView),
+		chromedp.Text(`[data-testid=flash-notice]`, &flash, chromedp.ByQuery),
+		chromedp.AttributeValue(`#flashes`, "aria-live", &live, nil, chromedp.ByQuery),
+	)
+	if busyBefore {
+		t.Error("the Test menu was busy before anything ran")
+	}
+	if scrollY < 1000 {
+		t.Fatalf("the page is scrolled only %.0f px: the 40th hook should be far down", scrollY)
+	}
+	if !inView {
+		t.Errorf("the Test result is outside the viewport (scrolled to %.0f px)", scrollY)
+	}
+	if flash != "Hook executed successfully: HTTP 200" {
+		t.Errorf("flash %q, want GitLab's wording", flash)
+	}
+	if live != "polite" {
+		t.Errorf("the flash area has aria-live %q, want polite", live)
+	}
+}
+
+// A 422 on the long add form: the error summary heads the form and the
+// first field in error (the template, far down) has the focus and is in
+// view.
+func TestBrowserFormErrorIsFocusedAndInView(t *testing.T) {
+	inst := startInstance(t)
+	gl := inst.client(t, "root")
+	if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromWebHooksAndServices: gitlab.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	acme, _, err := gl.Groups.CreateGroup(&gitlab.CreateGroupOptions{Name: gitlab.Ptr("Acme"), Path: gitlab.Ptr("acme")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := gl.Projects.CreateProject(&gitlab.CreateProjectOptions{Name: gitlab.Ptr("API"), Path: gitlab.Ptr("api"), NamespaceID: gitlab.Ptr(acme.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	rcv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(rcv.Close)
+
+	ctx := newBrowser(t)
+	var focused, summary string
+	var inView bool
+	browse(t, ctx,
+		signIn(inst.URL, "root", rootPassword),
+		chromedp.Navigate(inst.URL+"/acme/api/-/hooks/new"),
+		chromedp.WaitVisible(`#hook_url`, chromedp.ByQuery),
+		htmxReady(),
+		chromedp.SendKeys(`#hook_url`, rcv.URL+"/hook", chromedp.ByQuery),
+		chromedp.SendKeys(`#hook_custom_webhook_template`, `{"kind":"{{object_kind.name}}"}`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=hook-submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=error-summary]`, chromedp.ByQuery),
+		chromedp.Poll(`document.activeElement && document.activeElement.id === "hook_custom_webhook_template"`, nil),
+		chromedp.Evaluate(inViewport(`#hook_custom_webhook_template`), &inView),
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.Text(`[data-testid=error-summary]`, &summary, chromedp.ByQuery),
+	)
+	if !inView {
+		t.Error("the focused field in error is not in view")
+	}
+	if !strings.Contains(summary, "Custom webhook template") {
+		t.Errorf("error summary %q does not name the field", summary)
+	}
+}
