@@ -11,7 +11,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || comman
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CGO_ENABLED = 1
 
-.PHONY: all generate build run test test-unit lint bench browser clean check-generated
+.PHONY: all generate build run test test-unit lint bench browser clean check-generated screenshots
 
 all: build
 
@@ -58,6 +58,11 @@ test-unit:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
 	$(GO) run ./cmd/loadtest -hooklab $(BIN)
+
+## screenshots: the README's pictures (docs/*.png), taken by the browser tests
+screenshots: browser generate
+	HOOKLAB_CHROMIUM=$(CHROMIUM) HOOKLAB_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 \
+		-run 'TestBrowserTestResultShowsWhereTheUserLooks|TestBrowserPagesFitA375PxWindow' ./cmd/hooklab
 
 clean:
 	rm -rf bin

@@ -328,7 +328,9 @@ func TestHookFormEditRules(t *testing.T) {
 	values = formValues(t, b.get(editPath), "#hook-form")
 	values.Del("url_variables_kept[]")
 	values.Set("url", "https://public.example.com/new")
-	followFlash(t, b, b.postForm(hookPath, values), "Webhook was updated")
+	// The flash names what the edit removed (names only, never values).
+	followFlash(t, b, b.postForm(hookPath, values), "Webhook was updated. It no longer has the secret token and the custom header Authorization: "+
+		"enter them again if the receiver needs them.")
 	got, _ := f.a.store.Hook(ctx, id)
 	if got.URL != "https://public.example.com/new" || got.Token != "" || len(got.CustomHeaders) != 0 || len(got.URLVariables) != 0 {
 		t.Fatalf("after a new URL: %+v", got)

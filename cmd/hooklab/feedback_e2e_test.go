@@ -81,6 +81,7 @@ func TestBrowserTestResultShowsWhereTheUserLooks(t *testing.T) {
 		chromedp.Evaluate(inViewport(`[data-testid=flash-notice]`), &inView),
 		chromedp.Text(`[data-testid=flash-notice]`, &flash, chromedp.ByQuery),
 		chromedp.AttributeValue(`#flashes`, "aria-live", &live, nil, chromedp.ByQuery),
+		screenshot("hook-test-result.png", false),
 	)
 	if busyBefore {
 		t.Error("the Test menu was busy before anything ran")
