@@ -355,10 +355,18 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 			}
 			res.errs.Errors = append(res.errs.Errors, v.Errors...)
 		}
+		// Every field at once: a URL error must not hide a bad template.
+		if len(res.errs.For("custom_webhook_template")) == 0 {
+			if terr := model.CheckTemplate(attempt.CustomWebhookTemplate, enabledTriggers(attempt)); terr != nil {
+				if v, ok := model.AsValidation(terr); ok {
+					res.errs.Errors = append(res.errs.Errors, v.Errors...)
+				}
+			}
+		}
 		status = http.StatusUnprocessableEntity
 	}
 	f := res.form
-	f.Errors = res.errs
+	f.Errors = hookFormSentences(res.errs)
 	f.Sealed = h.sealHookFormSecrets(c, res.pending)
 	return h.renderHookForm(c, sc, status, f, old)
 }

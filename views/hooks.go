@@ -204,11 +204,16 @@ func (f HookFormState) ErrorSummary() []SummaryError {
 		if i := strings.IndexByte(field, '.'); i > 0 {
 			field = field[:i]
 		}
-		label := hookFieldLabels[field]
-		if label == "" {
-			label = model.FullMessage(field, "")
+		msg := e.Message
+		if field != e.Field || (msg != "" && msg[0] >= 'a' && msg[0] <= 'z') {
+			// A row's error, or a fragment: say which part of the form.
+			label := hookFieldLabels[field]
+			if label == "" {
+				label = model.FullMessage(field, "")
+			}
+			msg = strings.TrimSpace(label) + ": " + msg
 		}
-		out = append(out, SummaryError{Message: strings.TrimSpace(label) + ": " + e.Message, FieldID: hookFieldIDs[field]})
+		out = append(out, SummaryError{Message: msg, FieldID: hookFieldIDs[field]})
 	}
 	return out
 }
