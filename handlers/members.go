@@ -357,7 +357,7 @@ func memberFormError(err error, field string) (*model.ValidationError, error) {
 	case errors.Is(err, errLevelTooHigh):
 		v.Add("access_level", "cannot be higher than your own access level")
 	case errors.Is(err, errUserNotFound):
-		v.Add(field, "is not a known user")
+		v.Add(field, "No user has this username. Check the spelling, or invite them by e-mail instead.")
 	default:
 		if fv, ok := model.AsValidation(err); ok {
 			return fv, nil
@@ -382,7 +382,7 @@ func (h *Handler) createMember(load sourceLoader) echo.HandlerFunc {
 		if f.Username == "" {
 			f.Errors.Add("username", "can't be blank")
 		} else if u, err = h.store.UserByUsername(h.ctx(c), f.Username); isNotFound(err) {
-			f.Errors.Add("username", "is not a known user")
+			f.Errors.Add("username", "No user has this username. Check the spelling, or invite them by e-mail instead.")
 		} else if err != nil {
 			return err
 		}
