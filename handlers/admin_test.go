@@ -413,6 +413,8 @@ func TestAdminSettingsForm(t *testing.T) {
 		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "is not a number"},
 		{"bad allowlist port", "outbound_local_requests_allowlist_raw", "example.com:99999", "outbound_local_requests_allowlist_raw", "port"},
 		{"unicode allowlist", "outbound_local_requests_allowlist_raw", "bücher.example", "outbound_local_requests_allowlist_raw", "unicode domains should use IDNA encoding"},
+		{"malformed allowlist entries", "outbound_local_requests_allowlist_raw", "example.com\nnot a host!!\n10.0.0.0/33", "outbound_local_requests_allowlist_raw",
+			`These entries are not a domain name, IP address or CIDR range: "host!!", "10.0.0.0/33". Write each like example.com`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := form()
