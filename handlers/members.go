@@ -299,9 +299,17 @@ func (h *Handler) membersData(c echo.Context, src *memberSource) (views.MembersD
 	if err != nil {
 		return d, err
 	}
+	d.ViewerAdmin, d.FailingEmails = user(c).Admin, map[string]bool{}
 	for _, m := range direct {
 		if m.Pending() {
 			d.Invites = append(d.Invites, m)
+			if m.InviteEmail != nil {
+				failing, err := h.store.AddressFailing(ctx, *m.InviteEmail)
+				if err != nil {
+					return d, err
+				}
+				d.FailingEmails[*m.InviteEmail] = failing
+			}
 		}
 	}
 	return d, nil
@@ -430,6 +438,15 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 			}
 			switch {
 			case err == nil && sent:
+				// The mailer drops mail to addresses Mailgun reports as
+				// failing: say so instead of "sent".
+				if failing, ferr := h.store.AddressFailing(h.ctx(c), f.Email); ferr != nil {
+					return ferr
+				} else if failing {
+					h.srv.Flash(c, "warning", fmt.Sprintf("The invitation for %s was saved, but no e-mail went out: Mailgun reports this address as failing. "+
+						"The invitation below says what to do.", f.Email))
+					return web.Redirect(c, src.membersURL())
+				}
 				h.srv.Flash(c, "notice", fmt.Sprintf("An invitation was sent to %s.", f.Email))
 				return web.Redirect(c, src.membersURL())
 			case err == nil:

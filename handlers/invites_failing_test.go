@@ -1,0 +1,58 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooklab/hooklab/db/dbtest"
+)
+
+// Inviting an address Mailgun reports as failing does not claim an
+// invitation was sent (the mailer drops mail to it): the flash warns, and
+// the invitation row says why, linking admins to the Mailgun failures page.
+func TestInviteToAFailingAddressWarns(t *testing.T) {
+	a, c := mailgunApp(t)
+	root := dbtest.User(t, a.store, "root", true)
+	owner := dbtest.User(t, a.store, "owner", false)
+	g := dbtest.Group(t, a.store, "acme", nil, owner)
+	for i := 0; i < 6; i++ {
+		c.Add(time.Second)
+		rec := a.postWebhook(webhookPath, mailgunBody(t, mailgunKey, c.Now(), "tok-"+strconv.Itoa(i), failedEvent("permanent", "gone@example.com", c.Now())))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("webhook: %d", rec.Code)
+		}
+	}
+	if failing, _ := a.store.AddressFailing(t.Context(), "gone@example.com"); !failing {
+		t.Fatal("the address is not failing")
+	}
+	members := "/groups/" + g.Path + "/-/group_members"
+	b := a.signedIn(owner)
+	b.get(members)
+	rec := b.postForm(members+"/invite", url.Values{"email": {"gone@example.com"}, "access_level": {"30"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("invite: %d %s", rec.Code, rec.Body)
+	}
+	d := doc(t, b.get(members))
+	if got := d.Find(`[data-testid=flash-warning]`).Text(); !strings.HasPrefix(got, "The invitation for gone@example.com was saved, but no e-mail went out: Mailgun reports this address as failing.") {
+		t.Errorf("flash %q", got)
+	}
+	if d.Find(`[data-testid=flash-notice]`).Length() != 0 {
+		t.Error("the page still says the invitation was sent")
+	}
+	row := d.Find(`[data-testid=invite-row][data-email="gone@example.com"]`)
+	if row.Find(`[data-testid=invite-address-failing]`).Length() != 1 || row.Find(`[data-testid=mailgun-failures-link]`).Length() != 0 {
+		t.Errorf("owner's invite row: %q", strings.Join(strings.Fields(row.Text()), " "))
+	}
+	if !strings.Contains(row.Text(), "An administrator can allow it again.") {
+		t.Errorf("the owner is not told who can help: %q", strings.Join(strings.Fields(row.Text()), " "))
+	}
+	// An administrator gets the link.
+	link := doc(t, a.signedIn(root).get(members)).Find(`[data-testid=invite-row] [data-testid=mailgun-failures-link]`)
+	if href, _ := link.Attr("href"); href != "/admin/mailgun/failures" {
+		t.Errorf("admin's link %q", href)
+	}
+}
