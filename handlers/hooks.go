@@ -222,6 +222,11 @@ func hookFormFromHook(hk model.Hook) views.HookFormState {
 	if hk.PushEventsBranchFilter != nil {
 		f.Filter = *hk.PushEventsBranchFilter
 	}
+	if f.Strategy == model.BranchFilterWildcard && f.Filter == "" {
+		// An empty wildcard matches every branch: show it as GitLab's form
+		// does, "All branches" (also the choice a new hook starts with).
+		f.Strategy = model.BranchFilterAllBranches
+	}
 	f.Vars = append(f.Vars, sortedKeys(hk.URLVariables)...)
 	for _, k := range sortedKeys(hk.CustomHeaders) {
 		f.Headers = append(f.Headers, views.HookHeaderRow{Key: k, HasValue: true})
@@ -269,6 +274,7 @@ func (h *Handler) renderHookForm(c echo.Context, sc hookScope, status int, f vie
 		return err
 	}
 	item := h.hookItem(sc, *old, st)
+	p.Crumbs = append(p.Crumbs, views.Crumb{Label: hookCrumb(old), URL: item.EditURL()})
 	events, err := h.recentEvents(c, item, c.QueryParams())
 	if err != nil {
 		return err
@@ -346,6 +352,10 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 				}
 			}
 			h.srv.Flash(c, "notice", msg)
+			if old != nil {
+				// GitLab stays on the edit page after saving it.
+				return web.Redirect(c, fmt.Sprintf("%s/%d/edit", sc.base, attempt.ID))
+			}
 			return web.Redirect(c, sc.base)
 		}
 		if err != nil {

@@ -632,3 +632,31 @@ func TestHookFormReportsEveryFieldInSentences(t *testing.T) {
 		t.Errorf("blank URL: %q", got)
 	}
 }
+
+// As in GitLab: a new hook starts with "All branches" (an empty wildcard
+// shows as that too), saving an edit stays on the edit page, and the edit
+// page's breadcrumbs end with the hook's name.
+func TestHookFormFollowsGitLabsFlow(t *testing.T) {
+	f := newHookFixture(t)
+	b := f.a.signedIn(f.maintainer)
+	if doc(t, b.get("/acme/api/-/hooks/new")).Find(`[data-testid=strategy-all_branches][checked]`).Length() != 1 {
+		t.Error("a new hook does not start with All branches")
+	}
+	followFlash(t, b, b.postForm("/acme/api/-/hooks", hookForm(map[string]string{"url": "https://webhook.example.com/x", "name": "Receiver"})), "Webhook was created")
+	hooks, _ := f.a.store.HooksByProject(context.Background(), f.api.ID)
+	editPath := fmt.Sprintf("/acme/api/-/hooks/%d/edit", hooks[0].ID)
+	edit := b.get(editPath)
+	d := doc(t, edit)
+	if got := strings.TrimSpace(d.Find(`[data-testid=breadcrumbs] a`).Last().Text()); got != "Receiver" {
+		t.Errorf("the last breadcrumb is %q, want the hook's name", got)
+	}
+	if d.Find(`[data-testid=strategy-all_branches][checked]`).Length() != 1 {
+		t.Error("an empty wildcard filter is not shown as All branches")
+	}
+	values := formValues(t, edit, "#hook-form")
+	values.Set("name", "Renamed")
+	rec := b.postForm(fmt.Sprintf("/acme/api/-/hooks/%d", hooks[0].ID), values)
+	if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != editPath {
+		t.Fatalf("saving an edit went to %d %q, want the edit page", rec.Code, got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
@@ -141,5 +142,69 @@ func TestBrowserFormErrorIsFocusedAndInView(t *testing.T) {
 	}
 	if !strings.Contains(summary, "Custom webhook template") {
 		t.Errorf("error summary %q does not name the field", summary)
+	}
+}
+
+// Escape closes the Test dropdown and leaves the focus on its toggle; a
+// dialog gives the focus back to what opened it when it closes.
+func TestBrowserEscapeAndDialogFocus(t *testing.T) {
+	inst := startInstance(t)
+	gl := inst.client(t, "root")
+	if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromSystemHooks: gitlab.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	rcv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(rcv.Close)
+	h, _, err := gl.SystemHooks.AddHook(&gitlab.AddHookOptions{URL: gitlab.Ptr(rcv.URL + "/hook")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "#hook-" + itoa(h.ID)
+	ctx := newBrowser(t)
+	var afterEscape, afterDialog string
+	browse(t, ctx,
+		signIn(inst.URL, "root", rootPassword),
+		chromedp.Navigate(inst.URL+"/admin/hooks"),
+		chromedp.WaitVisible(row, chromedp.ByQuery),
+		htmxReady(),
+		chromedp.Click(row+` [data-testid=hook-test]`, chromedp.ByQuery),
+		chromedp.WaitVisible(row+` [data-testid=test-push_events]`, chromedp.ByQuery),
+		chromedp.Focus(row+` [data-testid=test-push_events]`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.Poll(`!document.querySelector("`+row+` details").open`, nil),
+		chromedp.Evaluate(`document.activeElement.dataset.testid || document.activeElement.tagName`, &afterEscape),
+		chromedp.Focus(row+` [data-testid=hook-delete]`, chromedp.ByQuery),
+		chromedp.Click(row+` [data-testid=hook-delete]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`dialog[open] [data-testid=hook-delete-confirm]`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(`dialog[open]`, chromedp.ByQuery),
+		chromedp.Poll(`document.activeElement !== document.body && !document.activeElement.closest("dialog")`, nil),
+		chromedp.Evaluate(`document.activeElement.dataset.testid || document.activeElement.tagName`, &afterDialog),
+	)
+	// The custom events dialog opens after htmx replaced the level select
+	// that asked for it: closing it focuses its "Custom events" button.
+	_, _, proj := notificationTree(t, gl)
+	key := "project-" + itoa(int64(proj.ID))
+	var afterEvents string
+	browse(t, ctx,
+		chromedp.Navigate(inst.URL+"/-/profile/notifications"),
+		chromedp.WaitVisible(`[data-testid=level-`+key+`]`, chromedp.ByQuery),
+		htmxReady(),
+		chromedp.Focus(`[data-testid=level-`+key+`]`, chromedp.ByQuery),
+		chromedp.SetValue(`[data-testid=level-`+key+`]`, "custom", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("[data-testid=level-`+key+`]").dispatchEvent(new Event("change", {bubbles: true}))`, nil),
+		chromedp.WaitVisible(`dialog#events-`+key+`[open]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=close-events-`+key+`]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector("dialog[open]") === null && document.activeElement !== document.body && !document.activeElement.closest("dialog")`, nil),
+		chromedp.Evaluate(`document.activeElement.dataset.testid || document.activeElement.tagName`, &afterEvents),
+	)
+	if afterEvents != "edit-events-"+key {
+		t.Errorf("after the custom events dialog the focus is on %q, want its Custom events button", afterEvents)
+	}
+	if afterEscape != "hook-test" {
+		t.Errorf("after Escape the focus is on %q, want the Test toggle", afterEscape)
+	}
+	if afterDialog != "hook-delete" {
+		t.Errorf("after the dialog the focus is on %q, want the Delete button", afterDialog)
 	}
 }

@@ -12,6 +12,28 @@
       if (!d.contains(e.target) || e.target.closest(".menu button, .menu a")) { d.removeAttribute("open"); }
     });
   });
+  // Escape closes an open dropdown and puts the focus back on its toggle.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      d.removeAttribute("open");
+      var s = d.querySelector("summary");
+      if (s && d.contains(document.activeElement)) { s.focus(); }
+    });
+  });
+  // A closed dialog gives the focus back to what opened it (or, for a
+  // dialog htmx opened, to the control that asked for it).
+  var lastFocus = null, lastFocusID = "";
+  document.addEventListener("focusin", function (e) {
+    if (!e.target.closest || !e.target.closest("dialog")) { lastFocus = e.target; lastFocusID = e.target.id || ""; }
+  });
+  document.addEventListener("close", function (e) {
+    if (e.target.tagName !== "DIALOG") { return; }
+    // htmx may have replaced the control meanwhile: find it again by id.
+    var back = lastFocus && lastFocus.isConnected ? lastFocus : (lastFocusID && document.getElementById(lastFocusID));
+    if (!back && e.target.id) { back = document.querySelector('[data-dialog="' + e.target.id + '"]'); }
+    if (back) { back.focus(); }
+  }, true);
   // <button data-dialog="id"> opens a <dialog>; [data-close-dialog] closes it.
   document.addEventListener("click", function (e) {
     var opener = e.target.closest("[data-dialog]");
