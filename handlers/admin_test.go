@@ -184,6 +184,13 @@ func TestAdminBlocksAndUnblocksUser(t *testing.T) {
 	if d.Find("[data-testid=user-block]").Length() != 1 {
 		t.Fatal("no Block button")
 	}
+	// Block asks first: the button only opens a confirmation that names the
+	// user; the form's own button blocks.
+	confirm := d.Find("[data-testid=user-block-confirmation]")
+	if !confirm.Is("details") || confirm.Find("summary[data-testid=user-block]").Length() != 1 ||
+		strings.TrimSpace(confirm.Find("form button[data-testid=user-block-confirm]").Text()) != "Block alice" {
+		t.Fatalf("no confirmation before blocking: %q", strings.Join(strings.Fields(confirm.Text()), " "))
+	}
 
 	if rec := b.postForm("/admin/users/alice/block", url.Values{"_method": {"put"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("block: got %d", rec.Code)
