@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/hooklab/hooklab/db/dbtest"
 )
 
@@ -54,5 +56,45 @@ func TestInviteToAFailingAddressWarns(t *testing.T) {
 	link := doc(t, a.signedIn(root).get(members)).Find(`[data-testid=invite-row] [data-testid=mailgun-failures-link]`)
 	if href, _ := link.Attr("href"); href != "/admin/mailgun/failures" {
 		t.Errorf("admin's link %q", href)
+	}
+}
+
+// The invite field takes several addresses separated by commas (the field
+// is no longer type=email, which refused such lists): each is invited, and
+// nothing is done while one of them is invalid.
+func TestInviteSeveralAddresses(t *testing.T) {
+	a := newTestApp(t)
+	owner := dbtest.User(t, a.store, "owner", false)
+	dbtest.User(t, a.store, "carol", false)
+	g := dbtest.Group(t, a.store, "acme", nil, owner)
+	members := "/groups/" + g.Path + "/-/group_members"
+	b := a.signedIn(owner)
+	d := doc(t, b.get(members))
+	if typ, _ := d.Find("#invite_email").Attr("type"); typ != "text" {
+		t.Errorf("the invite field is type=%q: browsers refuse comma lists in type=email", typ)
+	}
+	rec := b.postForm(members+"/invite", url.Values{"email": {"one@example.org, not-an-address; two@example.org"}, "access_level": {"30"}})
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("with an invalid address: %d", rec.Code)
+	}
+	if got := doc(t, rec).Find("#invite_email ~ .field-error").Text(); got != "This address is not valid: not-an-address. Separate addresses with commas." {
+		t.Errorf("error %q", got)
+	}
+	if n := len(a.mail.all()); n != 0 {
+		t.Fatalf("%d mails sent for a refused form", n)
+	}
+	rec = b.postForm(members+"/invite", url.Values{"email": {"one@example.org, two@example.org\ncarol@example.com"}, "access_level": {"30"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("invite: %d %s", rec.Code, rec.Body)
+	}
+	d = doc(t, b.get(members))
+	var notices []string
+	d.Find("[data-testid=flash-notice]").Each(func(_ int, s *goquery.Selection) { notices = append(notices, s.Text()) })
+	if want := "Invitations were sent to one@example.org, two@example.org."; len(notices) != 2 || notices[0] != want ||
+		!strings.Contains(notices[1], "carol@example.com (carol)") {
+		t.Errorf("flashes %q", notices)
+	}
+	if n := d.Find("[data-testid=invite-row]").Length(); n != 2 {
+		t.Errorf("%d invitation rows, want 2", n)
 	}
 }

@@ -423,8 +423,18 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		}
 		f := views.MemberForm{Email: strings.TrimSpace(c.FormValue("email")), Errors: &model.ValidationError{}}
 		f.AccessLevel = formLevel(c, f.Errors)
-		if msg := model.EmailProblem(f.Email); msg != "" {
-			f.Errors.Add("email", msg)
+		emails := splitInviteEmails(f.Email)
+		if len(emails) > 1 {
+			if done, err := h.inviteMany(c, src, &f, emails); done || err != nil {
+				return err
+			}
+		} else {
+			if len(emails) == 1 {
+				f.Email = emails[0] // "a@example.com," is one address
+			}
+			if msg := model.EmailProblem(f.Email); msg != "" {
+				f.Errors.Add("email", msg)
+			}
 		}
 		if f.Errors.Empty() {
 			existing, sent, err := h.invite(c, src, f.Email, f.AccessLevel, nil)
