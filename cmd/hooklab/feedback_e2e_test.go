@@ -140,7 +140,7 @@ func TestBrowserFormErrorIsFocusedAndInView(t *testing.T) {
 	if !inView {
 		t.Error("the focused field in error is not in view")
 	}
-	if !strings.Contains(summary, "Custom webhook template") {
+	if !strings.Contains(strings.ToLower(summary), "custom webhook template") {
 		t.Errorf("error summary %q does not name the field", summary)
 	}
 }
