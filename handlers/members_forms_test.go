@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hooklab/hooklab/db/dbtest"
+	"github.com/hooklab/hooklab/model"
 )
 
 // Inviting an address Mailgun reports as failing does not claim an
@@ -96,5 +97,37 @@ func TestInviteSeveralAddresses(t *testing.T) {
 	}
 	if n := d.Find("[data-testid=invite-row]").Length(); n != 2 {
 		t.Errorf("%d invitation rows, want 2", n)
+	}
+}
+
+// A member can leave a group from its members page (a dialog, or the
+// confirmation page without JavaScript); someone who only inherits access
+// has nothing to leave here.
+func TestLeaveGroupFromMembersPage(t *testing.T) {
+	a := newTestApp(t)
+	owner := dbtest.User(t, a.store, "owner", false)
+	dev := dbtest.User(t, a.store, "dev", false)
+	g := dbtest.Group(t, a.store, "acme", nil, owner)
+	dbtest.Member(t, a.store, model.SourceGroup, g.ID, dev, model.Developer)
+	members := "/groups/" + g.Path + "/-/group_members"
+	b := a.signedIn(dev)
+	leave := doc(t, b.get(members)).Find("[data-testid=leave-source]")
+	if strings.TrimSpace(leave.Text()) != "Leave group" {
+		t.Fatalf("leave button %q", leave.Text())
+	}
+	page := doc(t, b.get(leave.AttrOr("href", "")))
+	if got := strings.TrimSpace(page.Find("[data-testid=confirm-remove]").Text()); got != "Leave group" {
+		t.Fatalf("confirmation page button %q", got)
+	}
+	form := page.Find("[data-testid=remove-member-form]")
+	rec := b.postForm(form.AttrOr("action", ""), url.Values{"_method": {"DELETE"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/" {
+		t.Fatalf("leave: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if got := doc(t, b.get("/")).Find("[data-testid=flash-notice]").Text(); got != "You left the acme group." {
+		t.Errorf("flash %q", got)
+	}
+	if m, _ := a.store.Members(t.Context(), model.SourceGroup, g.ID); len(m) != 1 {
+		t.Errorf("%d members left, want the owner only", len(m))
 	}
 }
