@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +34,7 @@ func splitInviteEmails(raw string) []string {
 // inviteMany invites several addresses from one form post. Nothing is done
 // unless every address is valid; then each is invited (or, when it belongs
 // to an account, added), and the flashes say what happened to each.
-func (h *Handler) inviteMany(c echo.Context, src *memberSource, f *views.MemberForm, emails []string) (done bool, err error) {
+func (h *Handler) inviteMany(c echo.Context, src *memberSource, f *views.MemberForm, emails []string, expires *time.Time) (done bool, err error) {
 	var bad []string
 	for _, e := range emails {
 		if model.EmailProblem(e) != "" {
@@ -53,9 +54,9 @@ func (h *Handler) inviteMany(c echo.Context, src *memberSource, f *views.MemberF
 	}
 	var sent, warned, added, refused []string
 	for _, e := range emails {
-		existing, ok, err := h.invite(c, src, e, f.AccessLevel, nil)
+		existing, ok, err := h.invite(c, src, e, f.AccessLevel, expires)
 		if errors.Is(err, errInviteToAdded) {
-			if _, err = h.addMember(c, src, existing, f.AccessLevel, nil); err == nil {
+			if _, err = h.addMember(c, src, existing, f.AccessLevel, expires); err == nil {
 				added = append(added, fmt.Sprintf("%s (%s)", e, existing.Username))
 				continue
 			}

@@ -386,6 +386,7 @@ func (h *Handler) createMember(load sourceLoader) echo.HandlerFunc {
 		}
 		f := views.MemberForm{Username: strings.TrimPrefix(strings.TrimSpace(c.FormValue("username")), "@"), Errors: &model.ValidationError{}}
 		f.AccessLevel = formLevel(c, f.Errors)
+		expires := h.formExpiry(c, &f)
 		var u *model.User
 		if f.Username == "" {
 			f.Errors.Add("username", "can't be blank")
@@ -395,7 +396,7 @@ func (h *Handler) createMember(load sourceLoader) echo.HandlerFunc {
 			return err
 		}
 		if f.Errors.Empty() {
-			if _, err = h.addMember(c, src, u, f.AccessLevel, nil); err == nil {
+			if _, err = h.addMember(c, src, u, f.AccessLevel, expires); err == nil {
 				h.srv.Flash(c, "notice", fmt.Sprintf("%s was added to the %s %s as %s.", u.Username, src.name(), src.kind(), f.AccessLevel))
 				return web.Redirect(c, src.membersURL())
 			}
@@ -423,9 +424,10 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		}
 		f := views.MemberForm{Email: strings.TrimSpace(c.FormValue("email")), Errors: &model.ValidationError{}}
 		f.AccessLevel = formLevel(c, f.Errors)
+		expires := h.formExpiry(c, &f)
 		emails := splitInviteEmails(f.Email)
 		if len(emails) > 1 {
-			if done, err := h.inviteMany(c, src, &f, emails); done || err != nil {
+			if done, err := h.inviteMany(c, src, &f, emails, expires); done || err != nil {
 				return err
 			}
 		} else {
@@ -437,9 +439,9 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 			}
 		}
 		if f.Errors.Empty() {
-			existing, sent, err := h.invite(c, src, f.Email, f.AccessLevel, nil)
+			existing, sent, err := h.invite(c, src, f.Email, f.AccessLevel, expires)
 			if errors.Is(err, errInviteToAdded) {
-				_, err = h.addMember(c, src, existing, f.AccessLevel, nil)
+				_, err = h.addMember(c, src, existing, f.AccessLevel, expires)
 				if err == nil {
 					h.srv.Flash(c, "notice", fmt.Sprintf("%s already has an account: %s was added to the %s %s as %s.",
 						f.Email, existing.Username, src.name(), src.kind(), f.AccessLevel))
@@ -474,6 +476,22 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		d.Invite = f
 		return h.renderMembers(c, http.StatusUnprocessableEntity, src, d)
 	}
+}
+
+// formExpiry reads the add and invite forms' optional expiration date,
+// recording a wrong one as the field's error.
+func (h *Handler) formExpiry(c echo.Context, f *views.MemberForm) *time.Time {
+	f.ExpiresAt = strings.TrimSpace(c.FormValue("expires_at"))
+	exp, msg := model.MembershipExpiry(f.ExpiresAt, h.srv.Now())
+	switch msg {
+	case "":
+		return exp
+	case "cannot be a date in the past":
+		f.Errors.Add("expires_at", "The expiration date is in the past: choose today or a later date, or leave it blank.")
+	default:
+		f.Errors.Add("expires_at", "Enter the expiration date as YEAR-MONTH-DAY, or leave it blank.")
+	}
+	return nil
 }
 
 // pageMember finds the membership or invite :member_id of the source.

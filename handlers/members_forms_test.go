@@ -131,3 +131,41 @@ func TestLeaveGroupFromMembersPage(t *testing.T) {
 		t.Errorf("%d members left, want the owner only", len(m))
 	}
 }
+
+// The add and invite forms take an optional access expiration date, as
+// GitLab's do; a date in the past is refused with a sentence.
+func TestMemberFormsSetExpiry(t *testing.T) {
+	a := newTestApp(t)
+	owner := dbtest.User(t, a.store, "owner", false)
+	dbtest.User(t, a.store, "carol", false)
+	g := dbtest.Group(t, a.store, "acme", nil, owner)
+	members := "/groups/" + g.Path + "/-/group_members"
+	b := a.signedIn(owner)
+	if n := doc(t, b.get(members)).Find(`input[type=date][name=expires_at]`).Length(); n != 2 {
+		t.Fatalf("%d expiration fields, want one on each form", n)
+	}
+	rec := b.postForm(members, url.Values{"username": {"carol"}, "access_level": {"30"}, "expires_at": {"2001-01-01"}})
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("past date: %d", rec.Code)
+	}
+	if got := doc(t, rec).Find("#member_expires_at ~ .field-error").Text(); !strings.HasPrefix(got, "The expiration date is in the past") {
+		t.Errorf("error %q", got)
+	}
+	next := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
+	if rec := b.postForm(members, url.Values{"username": {"carol"}, "access_level": {"30"}, "expires_at": {next}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("add: %d", rec.Code)
+	}
+	if rec := b.postForm(members+"/invite", url.Values{"email": {"new@example.org"}, "access_level": {"30"}, "expires_at": {next}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("invite: %d", rec.Code)
+	}
+	all, _ := a.store.Members(t.Context(), model.SourceGroup, g.ID)
+	var dated int
+	for _, m := range all {
+		if m.ExpiresAt != nil && m.ExpiresAt.Format("2006-01-02") == next {
+			dated++
+		}
+	}
+	if dated != 2 {
+		t.Errorf("%d memberships carry the date, want the member and the invitation", dated)
+	}
+}
