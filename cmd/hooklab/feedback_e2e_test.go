@@ -208,3 +208,23 @@ func TestBrowserEscapeAndDialogFocus(t *testing.T) {
 		t.Errorf("after the dialog the focus is on %q, want the Delete button", afterDialog)
 	}
 }
+
+// An htmx request answered with an error (which htmx does not swap) still
+// tells the user: the error page's message lands in the flash area instead
+// of nothing happening.
+func TestBrowserHTMXErrorsReachTheFlashArea(t *testing.T) {
+	inst := startInstance(t)
+	ctx := newBrowser(t)
+	var msg string
+	browse(t, ctx,
+		signIn(inst.URL, "root", rootPassword),
+		chromedp.Navigate(inst.URL+"/admin/hooks"),
+		htmxReady(),
+		chromedp.Evaluate(`htmx.ajax("GET", "/admin/hooks/999999/hook_logs", {target: "#hook-list", swap: "outerHTML"}); 1`, nil),
+		chromedp.WaitVisible(`#flashes [data-testid=flash-alert]`, chromedp.ByQuery),
+		chromedp.Text(`#flashes [data-testid=flash-alert]`, &msg, chromedp.ByQuery),
+	)
+	if !strings.Contains(msg, "could not be found") {
+		t.Errorf("flash %q, want the 404 page's message", msg)
+	}
+}
