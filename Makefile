@@ -17,7 +17,7 @@ BASELINE     ?= 06081ae
 BASELINE_BIN := bin/hooklab-$(BASELINE)
 export CGO_ENABLED = 1
 
-.PHONY: all generate build run test test-unit lint bench browser clean check-generated
+.PHONY: all generate build run test test-unit lint bench browser clean check-generated screenshots
 
 all: build
 
@@ -73,6 +73,11 @@ $(BASELINE_BIN):
 	@mkdir -p bin; tmp=$$(mktemp -d); \
 	git archive $(BASELINE) | tar -x -C $$tmp && (cd $$tmp && $(GO) build -o $(CURDIR)/$@ ./cmd/hooklab); \
 	rc=$$?; rm -rf $$tmp; exit $$rc
+
+## screenshots: the README's pictures (docs/*.png), taken by the browser tests
+screenshots: browser generate
+	HOOKLAB_CHROMIUM=$(CHROMIUM) HOOKLAB_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 \
+		-run 'TestBrowserTestResultShowsWhereTheUserLooks|TestBrowserPagesFitA375PxWindow' ./cmd/hooklab
 
 clean:
 	rm -rf bin

@@ -223,6 +223,11 @@ func hookFormFromHook(hk model.Hook) views.HookFormState {
 	if hk.PushEventsBranchFilter != nil {
 		f.Filter = *hk.PushEventsBranchFilter
 	}
+	if f.Strategy == model.BranchFilterWildcard && f.Filter == "" {
+		// An empty wildcard matches every branch: show it as GitLab's form
+		// does, "All branches" (also the choice a new hook starts with).
+		f.Strategy = model.BranchFilterAllBranches
+	}
 	f.Vars = append(f.Vars, sortedKeys(hk.URLVariables)...)
 	for _, k := range sortedKeys(hk.CustomHeaders) {
 		f.Headers = append(f.Headers, views.HookHeaderRow{Key: k, HasValue: true})
@@ -270,6 +275,7 @@ func (h *Handler) renderHookForm(c echo.Context, sc hookScope, status int, f vie
 		return err
 	}
 	item := h.hookItem(sc, *old, st)
+	p.Crumbs = append(p.Crumbs, views.Crumb{Label: hookCrumb(old), URL: item.EditURL()})
 	events, err := h.recentEvents(c, item, c.QueryParams())
 	if err != nil {
 		return err
@@ -342,8 +348,15 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 			msg := "Webhook was created"
 			if old != nil {
 				msg = "Webhook was updated"
+				if cleared := clearedHookSecrets(*old, attempt, res); cleared != "" {
+					msg += ". " + cleared
+				}
 			}
 			h.srv.Flash(c, "notice", msg)
+			if old != nil {
+				// GitLab stays on the edit page after saving it.
+				return web.Redirect(c, fmt.Sprintf("%s/%d/edit", sc.base, attempt.ID))
+			}
 			return web.Redirect(c, sc.base)
 		}
 		if err != nil {
@@ -353,12 +366,69 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 			}
 			res.errs.Errors = append(res.errs.Errors, v.Errors...)
 		}
+		// Every field at once: a URL error must not hide a bad template.
+		if len(res.errs.For("custom_webhook_template")) == 0 {
+			if terr := model.CheckTemplate(attempt.CustomWebhookTemplate, enabledTriggers(attempt)); terr != nil {
+				if v, ok := model.AsValidation(terr); ok {
+					res.errs.Errors = append(res.errs.Errors, v.Errors...)
+				}
+			}
+		}
 		status = http.StatusUnprocessableEntity
 	}
 	f := res.form
-	f.Errors = res.errs
+	f.Errors = hookFormSentences(res.errs)
 	f.Sealed = h.sealHookFormSecrets(c, res.pending)
 	return h.renderHookForm(c, sc, status, f, old)
+}
+
+// clearedHookSecrets says which secrets the form still held but the save
+// removed, so that a changed URL does not silently drop the token, custom
+// headers or URL variables (changing the URL clears the first two, as in
+// GitLab). What the user removed on purpose (a blanked token, a removed
+// row) is not news. It names headers and variables, never values; "" when
+// nothing was lost.
+func clearedHookSecrets(old, saved model.Hook, posted hookFormResult) string {
+	var parts []string
+	if t := posted.update.Token; old.Token != "" && saved.Token == "" && (t == nil || *t != "") {
+		parts = append(parts, "the secret token")
+	}
+	var headers, vars []string
+	for _, e := range posted.update.CustomHeaders {
+		if e.Key != "" && !hasEntry(saved.CustomHeaders, e.Key) && !slices.Contains(headers, e.Key) {
+			headers = append(headers, e.Key)
+		}
+	}
+	for _, k := range posted.form.Vars {
+		if !hasEntry(saved.URLVariables, k) {
+			vars = append(vars, "{"+k+"}")
+		}
+	}
+	if len(headers) > 0 {
+		parts = append(parts, plural(len(headers), "the custom header", "the custom headers")+" "+strings.Join(headers, ", "))
+	}
+	if len(vars) > 0 {
+		parts = append(parts, plural(len(vars), "the masked URL portion", "the masked URL portions")+" "+strings.Join(vars, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	list := parts[0]
+	if n := len(parts); n > 1 {
+		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
+	}
+	again := "enter them again if the receiver needs them"
+	if len(parts) == 1 && !strings.HasPrefix(parts[0], "the custom headers") && !strings.HasPrefix(parts[0], "the masked URL portions") {
+		again = "enter it again if the receiver needs it"
+	}
+	return "It no longer has " + list + ": " + again + "."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // hookFormErrors turns a failed save into field errors for the form:
@@ -636,6 +706,9 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 		f.Headers = append(f.Headers, row)
 	}
 	u.ReplaceCustomHeaders = old != nil
+	// The form shows the masked URL with its {placeholders}: editing the
+	// rest of it keeps the variables the new URL still uses.
+	u.KeepURLVariablesInURL = old != nil
 
 	var events model.TriggerSet
 	for attr, on := range in.events {

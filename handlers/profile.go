@@ -86,7 +86,7 @@ func (h *Handler) updatePassword(c echo.Context) error {
 	if msg := model.PasswordProblem(pw); msg != "" {
 		v.Add("password", msg)
 	} else if confirmation != pw {
-		v.Add("password_confirmation", "doesn't match Password")
+		v.Add("password_confirmation", "The confirmation doesn't match the new password. Type the same password in both fields.")
 	}
 	if !v.Empty() {
 		return fail(http.StatusUnprocessableEntity, v)

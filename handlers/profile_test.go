@@ -93,7 +93,7 @@ func TestChangePassword(t *testing.T) {
 		{"no current password", "", "new password 1", "new password 1", "user_current_password", "You must provide a valid current password"},
 		{"too short", dbtest.Password, "short", "short", "user_password", "is too short (minimum is 8 characters)"},
 		{"blank", dbtest.Password, "", "", "user_password", "can't be blank"},
-		{"confirmation differs", dbtest.Password, "new password 1", "new password 2", "user_password_confirmation", "doesn't match Password"},
+		{"confirmation differs", dbtest.Password, "new password 1", "new password 2", "user_password_confirmation", "The confirmation doesn't match the new password. Type the same password in both fields."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/-/profile/password", url.Values{"_method": {"put"},

@@ -39,6 +39,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/-/health", h.health)
 	e.GET("/-/readiness", h.readiness)
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/favicon.ico", echo.WrapHandler(http.HandlerFunc(static.Favicon)))
 
 	// Sessions.
 	e.GET(signInPath, h.signInPage)

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // HookEntry is one supplied URL variable or custom header, as the API's
 // [{"key": ..., "value": ...}] and the form's rows give them. When a key
 // comes twice, the later entry wins.
@@ -41,6 +43,12 @@ type HookUpdate struct {
 	// is what GitLab's edit form does: it submits every row, so a removed
 	// row is a deleted header.
 	ReplaceCustomHeaders bool
+	// KeepURLVariablesInURL is the settings form's rule for a changed URL:
+	// a URL variable whose {placeholder} is still in the new URL keeps its
+	// stored value, one whose placeholder is gone is dropped. (The API
+	// keeps GitLab's rule: a changed URL clears the variables unless new
+	// ones are supplied.)
+	KeepURLVariablesInURL bool
 }
 
 // Empty reports whether nothing was supplied, GitLab's API "No parameters
@@ -160,7 +168,13 @@ func ApplyHookUpdate(old Hook, u HookUpdate) (Hook, error) {
 	if urlChanged && !tokenSupplied {
 		h.Token = ""
 	}
-	if len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
+	if u.KeepURLVariablesInURL && len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
+		for k := range h.URLVariables {
+			if !strings.Contains(h.URL, "{"+k+"}") {
+				delete(h.URLVariables, k)
+			}
+		}
+	} else if len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
 		keyKept, pairKept := false, false
 		for k, v := range old.URLVariables {
 			if nv, ok := h.URLVariables[k]; ok {

@@ -176,6 +176,55 @@ func (f HookFormState) RowErrs(list string, i int, field string) []string {
 // HasErrors reports whether any of the fields have errors.
 func (f HookFormState) HasErrors(fields ...string) bool { return len(f.Errs(fields...)) > 0 }
 
+// SummaryError is one line of a long form's error summary: the whole
+// message and the id of the field it is about ("" when there is none).
+type SummaryError struct {
+	Message, FieldID string
+}
+
+// hookFieldIDs are the inputs of the form's fields, for the summary links.
+var hookFieldIDs = map[string]string{
+	"url": "hook_url", "interpolated_url": "hook_url", "name": "hook_name", "description": "hook_description",
+	"token": "hook_token", "custom_webhook_template": "hook_custom_webhook_template",
+	"push_events_branch_filter": "hook_push_events_branch_filter",
+}
+
+// hookFieldLabels name the fields in the summary as the form labels them.
+var hookFieldLabels = map[string]string{
+	"url": "URL", "interpolated_url": "URL", "name": "Name", "description": "Description", "token": "Secret token",
+	"custom_webhook_template": "Custom webhook template", "push_events_branch_filter": "Branch filter",
+	"branch_filter_strategy": "Branch filter", "url_variables": "Mask portions of URL", "custom_headers": "Custom headers",
+}
+
+// ErrorSummary lists every field error of the form (base errors are shown
+// on their own), so that the top of a long form says what is wrong below.
+func (f HookFormState) ErrorSummary() []SummaryError {
+	if f.Errors == nil {
+		return nil
+	}
+	var out []SummaryError
+	for _, e := range f.Errors.Errors {
+		if e.Field == "base" || e.Field == "" {
+			continue
+		}
+		field := e.Field
+		if i := strings.IndexByte(field, '.'); i > 0 {
+			field = field[:i]
+		}
+		msg := e.Message
+		if field != e.Field || (msg != "" && msg[0] >= 'a' && msg[0] <= 'z') {
+			// A row's error, or a fragment: say which part of the form.
+			label := hookFieldLabels[field]
+			if label == "" {
+				label = model.FullMessage(field, "")
+			}
+			msg = strings.TrimSpace(label) + ": " + msg
+		}
+		out = append(out, SummaryError{Message: msg, FieldID: hookFieldIDs[field]})
+	}
+	return out
+}
+
 // CanAddHeader reports whether another custom header row fits.
 func (f HookFormState) CanAddHeader() bool { return len(f.Headers) < model.MaxHookEntries }
 

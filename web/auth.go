@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -145,12 +147,41 @@ func (s *Server) RequireUser(signInPath string) echo.MiddlewareFunc {
 			if s.IsAPI(c) {
 				return &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
 			}
-			if c.Request().Method == http.MethodGet {
-				s.sessions.SetReturnTo(c, c.Request().URL.RequestURI())
+			if r := c.Request(); isPageNavigation(r) {
+				// From the decoded path: the router folds a project's full
+				// path into one escaped segment (acme%2Fapi), which is not
+				// the address the user opened.
+				u := url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+				s.sessions.SetReturnTo(c, u.RequestURI())
 			}
 			return Redirect(c, signInPath)
 		}
 	}
+}
+
+// isPageNavigation reports whether a signed-out request is a person opening a
+// page, the only kind worth returning to after signing in. The browser's own
+// requests (favicon, images, scripts), htmx fragments and fetches that do
+// not want HTML would otherwise overwrite the real target and land the user
+// on "Page not found" right after signing in.
+func isPageNavigation(r *http.Request) bool {
+	if r.Method != http.MethodGet || r.Header.Get("HX-Request") != "" {
+		return false
+	}
+	// Browsers always send Accept; one without text/html is an image,
+	// script or fetch. (No Accept at all is a simple client: allowed.)
+	if a := r.Header.Get("Accept"); a != "" && !strings.Contains(a, "text/html") {
+		return false
+	}
+	// Browsers set Sec-Fetch-Dest; "document" is a top-level navigation.
+	if d := r.Header.Get("Sec-Fetch-Dest"); d != "" && d != "document" {
+		return false
+	}
+	switch strings.ToLower(path.Ext(r.URL.Path)) {
+	case ".ico", ".png", ".svg", ".gif", ".jpg", ".jpeg", ".webp", ".css", ".js", ".map":
+		return false
+	}
+	return true
 }
 
 // RequireScope checks the API token grants the scope the request needs:
