@@ -28,7 +28,7 @@ func seedHookLogs(t *testing.T, inst *instance, hookID int64, n int, status func
 			RequestData: []byte(`{"object_kind":"push"}`), ResponseBody: []byte("nope"), IdempotencyKey: "seed-" + itoa(int64(i)),
 			ExecutionDuration: 0.1, CreatedAt: start.Add(time.Duration(i) * time.Minute)}})
 	}
-	if err := inst.store().RecordOutcomes(context.Background(), outs); err != nil {
+	if _, err := inst.store().RecordOutcomes(context.Background(), "", outs); err != nil {
 		t.Fatal(err)
 	}
 }
