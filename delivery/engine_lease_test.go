@@ -22,6 +22,9 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 	e = newEngineEnv(t, append([]func(*EngineOptions){func(o *EngineOptions) {
 		o.Workers, o.PerHook, o.Heartbeat = 1, 1, time.Hour
 	}}, mutate...)...)
+	// Long enough that no send held here times out, however slow the
+	// machine.
+	e.settings(func(s *model.Settings) { s.WebhookTimeout = 60 })
 	held := make(chan struct{})
 	var once sync.Once
 	release = func() { once.Do(func() { close(held) }) }
@@ -35,10 +38,12 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 	for i := 0; i < n; i++ {
 		e.publish(e.push("refs/heads/main"))
 	}
+	// Every delivery is the engine's (published leased, or claimed if the
+	// engine was not running yet) and one is on the wire.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rcv.requests()) < 1 {
+	for held, _ := e.engine.room.held(); held < n || len(rcv.requests()) < 1; held, _ = e.engine.room.held() {
 		if time.Now().After(deadline) {
-			t.Fatal("no request reached the receiver")
+			t.Fatalf("the engine holds %d deliveries and sent %d, want %d held and one on the wire", held, len(rcv.requests()), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -74,7 +79,7 @@ func TestEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
 // this engine's outcome is not recorded — no log row, no failure counted
 // toward auto-disabling — and it is counted as a lost lease.
 func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
-	e, h, _, release := holding(t, 3, http.StatusInternalServerError)
+	e, h, rcv, release := holding(t, 3, http.StatusInternalServerError)
 	e.clock.Advance(2 * e.engine.opt.Lease)
 	ctx := context.Background()
 	now := e.clock.Now()
@@ -83,10 +88,12 @@ func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
 		t.Fatalf("another instance claimed %d (%v), want 3", len(taken), err)
 	}
 	release()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for metricCount(e.engine.metrics.leasesLost) < 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("leases lost: %v, want 3", metricCount(e.engine.metrics.leasesLost))
+			n, b := e.engine.room.held()
+			t.Fatalf("leases lost: %v, want 3 (receiver got %d requests; engine holds %d, %d bytes)",
+				metricCount(e.engine.metrics.leasesLost), len(rcv.requests()), n, b)
 		}
 		time.Sleep(time.Millisecond)
 	}
