@@ -181,8 +181,8 @@ func (s *Store) RateLimitedSince(ctx context.Context, rootGroupID int64, since t
 const pruneBatch = 2000
 
 // Prune deletes log rows older than retentionDays and events nothing
-// refers to any more (past the recursion window). It returns
-// how many log rows went.
+// refers to any more (past the recursion window), and rate limit counters
+// of windows long over. It returns how many log rows went.
 func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (int, error) {
 	cutoff := now.AddDate(0, 0, -retentionDays)
 	logs, err := s.deleteInBatches(ctx, `DELETE FROM hook_logs WHERE id IN (SELECT id FROM hook_logs WHERE created_at < ? LIMIT ?)`, cutoff)
@@ -194,7 +194,10 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (in
 		AND NOT EXISTS (SELECT 1 FROM hook_logs l WHERE l.event_id = e.id)
 		AND NOT EXISTS (SELECT 1 FROM sample_events s WHERE s.event_id = e.id)
 		AND NOT EXISTS (SELECT 1 FROM group_sample_events g WHERE g.event_id = e.id) LIMIT ?)`, now.Add(-2*RecursionWindow))
-	return logs, err
+	if err != nil {
+		return logs, err
+	}
+	return logs, s.pruneCounters(ctx, now)
 }
 
 func (s *Store) deleteInBatches(ctx context.Context, query string, before time.Time) (int, error) {

@@ -47,6 +47,10 @@ type Deps struct {
 	// Resolver resolves hook URLs' hosts for the save-time public-URL
 	// check; nil means net.DefaultResolver.
 	Resolver Resolver
+	// Limiter keeps the sign-in, password, mail and Test/Resend limits;
+	// nil means in this process's memory (one instance). Instances sharing
+	// a database share it through web.NewSharedLimiter.
+	Limiter web.Limiter
 }
 
 // Handler serves every URL.
@@ -57,20 +61,23 @@ type Handler struct {
 	log       *slog.Logger
 	cfg       Config
 	ready     func(ctx context.Context) error
-	signIns   *web.Throttle
+	signIns   web.Limiter
 	resolve   Resolver
 	publisher Publisher
 	runner    HookRunner
 	// hookCalls limits Test and Resend per user and hook parent.
-	hookCalls *web.Throttle
+	hookCalls web.Limiter
 }
 
 // New makes the handlers and registers every route on srv.
 func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	h := &Handler{
 		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
-		ready: deps.Ready, signIns: web.NewThrottle(), resolve: deps.Resolver, publisher: deps.Publisher,
-		runner: deps.Runner, hookCalls: web.NewThrottle(),
+		ready: deps.Ready, signIns: deps.Limiter, resolve: deps.Resolver, publisher: deps.Publisher,
+		runner: deps.Runner, hookCalls: deps.Limiter,
+	}
+	if deps.Limiter == nil {
+		h.signIns, h.hookCalls = web.NewLocalLimiter(), web.NewLocalLimiter()
 	}
 	if h.resolve == nil {
 		h.resolve = net.DefaultResolver

@@ -43,7 +43,7 @@ func (h *Handler) hookCallAllowed(ctx context.Context, action string, u *model.U
 		limit = st.WebHookResendLimit
 	}
 	key := fmt.Sprintf("hook-%s:user:%d:%s", action, u.ID, hookParentKey(hk))
-	return h.hookCalls.Allow(key, limit, hookCallWindow, h.srv.Now()), nil
+	return h.hookCalls.Allow(ctx, key, limit, hookCallWindow, h.srv.Now())
 }
 
 func hookParentKey(hk *model.Hook) string {

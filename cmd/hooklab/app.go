@@ -105,7 +105,8 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Reg
 	}
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{
 		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, MaxHeldBytes: int64(cfg.DeliveryHeldMiB) << 20,
-		ExternalURL: cfg.ExternalURL, Logger: log, Registerer: reg, SoleInstance: true,
+		ExternalURL: cfg.ExternalURL, Logger: log, Registerer: reg, SoleInstance: !cfg.SharedState,
+		Calls: callCounter(cfg, store),
 	})
 	return sender, engine, nil
 }
@@ -169,8 +170,27 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 		mailer = tappedMailer{a.mailer, cfg.onMail}
 	}
 	a.handlers = handlers.New(a.srv, handlers.Config{Version: releaseVersion(version), Revision: buildRevision(version, revision), ExternalURL: cfg.ExternalURL},
-		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine})
+		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine, Limiter: limiter(cfg, store)})
 	return a, nil
+}
+
+// limiter keeps the sign-in, password, mail and Test/Resend limits: in
+// memory when this instance is the database's only one, in the database
+// when several share it.
+func limiter(cfg config, store *db.Store) web.Limiter {
+	if cfg.SharedState {
+		return web.NewSharedLimiter(store)
+	}
+	return web.NewLocalLimiter()
+}
+
+// callCounter counts web_hook_calls the same way (nil: the engine's
+// in-memory counter).
+func callCounter(cfg config, store *db.Store) delivery.CallCounter {
+	if cfg.SharedState {
+		return delivery.SharedCalls(store)
+	}
+	return nil
 }
 
 // skipFailingAddresses keeps mail from addresses that Mailgun reported
