@@ -55,6 +55,7 @@ type options struct {
 	baseline      string
 	rounds        int
 	compareEvents int
+	compareOnly   bool
 }
 
 func main() {
@@ -73,6 +74,7 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "an earlier hooklab binary: compare end-to-end rates, interleaved, like for like")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the comparison with -baseline")
 	flag.IntVar(&o.compareEvents, "compare-events", 10000, "events per round of the comparison")
+	flag.BoolVar(&o.compareOnly, "compare-only", false, "with -baseline: run only the comparison")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -124,6 +126,9 @@ func run(o options) error {
 	}
 	go http.Serve(rln, rcv) //nolint:errcheck // ends with the process
 	receiverURL := "http://" + rln.Addr().String() + "/hook"
+	if o.compareOnly && o.baseline != "" {
+		return compare(o, receiverURL)
+	}
 
 	// An admin and a token, created with the CLI before the server starts.
 	env := append(os.Environ(), "HOOKLAB_DATA="+dir)
