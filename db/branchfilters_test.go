@@ -90,3 +90,57 @@ func TestPublishCompilesBranchFiltersOnce(t *testing.T) {
 		t.Fatalf("with every filter decided against: %d deliveries (%v)", len(created), err)
 	}
 }
+
+// Branch filters read before the publish transaction are kept in memory
+// for a moment, and that never changes an answer: a change through the
+// same store applies to the very next publish, and a change made by
+// another process while the old filters are still in memory is decided in
+// the transaction, from the hook as it is.
+func TestBranchFilterChangesApplyToTheNextPublish(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hooklab.db")
+	s := dbtest.OpenAt(t, path, nil)
+	other := dbtest.OpenAt(t, path, nil) // another process on the same database
+	g := dbtest.Group(t, s, "acme", nil, nil)
+	p := dbtest.Project(t, s, "api", g)
+	h := projectHook(t, s, p, "https://hooks.example.com/api")
+	setFilter := func(st *db.Store, pattern string) {
+		t.Helper()
+		cur, err := st.Hook(ctx, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.BranchFilterStrategy, cur.PushEventsBranchFilter = model.BranchFilterWildcard, &pattern
+		if err := st.UpdateHook(ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fires := func(branch string) bool {
+		t.Helper()
+		body := `{"object_kind":"push","ref":"refs/heads/` + branch + `"}`
+		ev, err := model.ParseEvent([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: []byte(body), FireHooks: true}}}
+		if err := s.DecideBranchFilters(ctx, &pub); err != nil {
+			t.Fatal(err)
+		}
+		_, created, errs, err := s.PublishBatch(ctx, []db.Publication{pub}, db.PublishOptions{})
+		if err != nil || errors.Join(errs...) != nil {
+			t.Fatal(err, errs)
+		}
+		return len(created) == 1
+	}
+	setFilter(s, "main")
+	if !fires("main") || fires("release/1") {
+		t.Fatal("filter main: want main only")
+	}
+	setFilter(s, "release/*") // through this store: at once
+	if fires("main") || !fires("release/1") {
+		t.Fatal("filter release/* set through the same store: want release/1 only, at once")
+	}
+	setFilter(other, "main") // by another process, while release/* is in memory
+	if !fires("main") || fires("release/1") {
+		t.Fatal("filter main set by another process: want main only, at once")
+	}
+}

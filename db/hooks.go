@@ -146,6 +146,7 @@ func storeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond
 // (GitLab's "Maximum number of project hooks (100) exceeded"). It fills in
 // h's ID and timestamps. The public-URL check needs DNS and is the caller's.
 func (s *Store) CreateHook(ctx context.Context, h *model.Hook) error {
+	defer s.forgetFilters() // after the write, so no read of the old filters is kept
 	h.Normalize()
 	if err := h.Validate(); err != nil {
 		return err
@@ -256,6 +257,7 @@ var errHookChanged = model.Conflict("The webhook was changed by someone else in 
 // headers over what was read never loses a concurrent change. On success
 // h.UpdatedAt is the new value.
 func (s *Store) UpdateHook(ctx context.Context, h *model.Hook) error {
+	defer s.forgetFilters() // after the write, so no read of the old filters is kept
 	h.Normalize()
 	if err := h.Validate(); err != nil {
 		return err
@@ -299,6 +301,7 @@ func (s *Store) UpdateHook(ctx context.Context, h *model.Hook) error {
 
 // DeleteHook removes a hook.
 func (s *Store) DeleteHook(ctx context.Context, id int64) error {
+	defer s.forgetFilters() // after the write, so no read of the old filters is kept
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM hooks WHERE id = ?`), id)
 		if err != nil {

@@ -32,7 +32,8 @@ type Store struct {
 	settingsCache *model.Settings
 	settingsAt    time.Time
 
-	auth authCache
+	auth    authCache
+	filters filterCache
 }
 
 // Options configure Open.
