@@ -39,7 +39,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// engineEnv is a real store in t.TempDir(), a real sender and an engine,
+// engineEnv is a real store of the test's backend (dbtest.EachBackend), a real sender and an engine,
 // with a group tree and a project to publish for.
 type engineEnv struct {
 	t       *testing.T
@@ -58,7 +58,7 @@ type engineEnv struct {
 func newEngineEnv(t *testing.T, mutate ...func(*EngineOptions)) *engineEnv {
 	t.Helper()
 	c := newClock()
-	path := filepath.Join(t.TempDir(), "hooklab.db")
+	path := dbtest.NewDB(t)
 	store := dbtest.OpenAt(t, path, c.Now)
 	st, err := store.Settings(context.Background())
 	if err != nil {
