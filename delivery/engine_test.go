@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -602,12 +601,8 @@ func TestEngineEventWithUnreadablePayloadFailsAlone(t *testing.T) {
 				damaged = res
 			}
 		}
-		raw, err := sql.Open("sqlite3", "file:"+e.path+"?_busy_timeout=5000")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		if _, err := raw.Exec(`UPDATE events SET payload = X'01FFFFFFFFFF' WHERE uuid = ?`, damaged.UUID); err != nil {
+		raw := dbtest.Raw(t, e.path)
+		if _, err := raw.Exec(raw.Rebind(`UPDATE events SET payload = ? WHERE uuid = ?`), []byte{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, damaged.UUID); err != nil {
 			t.Fatal(err)
 		}
 		e.start()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hooklab/hooklab/db"
@@ -147,4 +148,21 @@ func Member(t testing.TB, s *db.Store, sourceType string, sourceID int64, u *mod
 	if err := s.AddMember(context.Background(), m); err != nil {
 		t.Fatalf("add member: %v", err)
 	}
+}
+
+// Raw opens the database at location (a SQLite file or a PostgreSQL URL)
+// beside the store, for a test to damage or inspect rows the store would
+// not; queries take ? placeholders through Rebind.
+func Raw(t testing.TB, location string) *sqlx.DB {
+	t.Helper()
+	driver, dsn := "sqlite3", "file:"+location+"?_busy_timeout=5000"
+	if db.IsPostgresURL(location) {
+		driver, dsn = "pgx", location
+	}
+	raw, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
 }
