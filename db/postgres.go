@@ -242,17 +242,21 @@ func translateMigration(src string) (string, error) {
 		if rePragma.MatchString(code) {
 			return "", fmt.Errorf("line %d: PRAGMA is SQLite's; put the SQLite-only part between -- +hooklab sqlite-only and -- +hooklab end and give PostgreSQL's with -- +hooklab postgres: lines", i+1)
 		}
-		code = reRowidFK.ReplaceAllString(code, "BIGINT PRIMARY KEY$2")
-		code = reRowid.ReplaceAllString(code, "BIGSERIAL PRIMARY KEY")
-		code = reInteger.ReplaceAllString(code, "BIGINT")
-		code = reBlob.ReplaceAllString(code, "BYTEA")
-		code = reReal.ReplaceAllString(code, "DOUBLE PRECISION")
-		code = reTimestamp.ReplaceAllString(code, "TIMESTAMPTZ")
 		code = reBlobLit.ReplaceAllString(code, `'\x$1'::bytea`)
 		code = reBoolFalse.ReplaceAllString(code, "${1}FALSE")
 		code = reBoolTrue.ReplaceAllString(code, "${1}TRUE")
 		code = reNow.ReplaceAllString(code, "now()")
-		out.WriteString(code + comment)
+		// Type names outside string literals (the even parts between quotes).
+		parts := strings.Split(code, "'")
+		for j := 0; j < len(parts); j += 2 {
+			p := reRowidFK.ReplaceAllString(parts[j], "BIGINT PRIMARY KEY$2")
+			p = reRowid.ReplaceAllString(p, "BIGSERIAL PRIMARY KEY")
+			p = reInteger.ReplaceAllString(p, "BIGINT")
+			p = reBlob.ReplaceAllString(p, "BYTEA")
+			p = reReal.ReplaceAllString(p, "DOUBLE PRECISION")
+			parts[j] = reTimestamp.ReplaceAllString(p, "TIMESTAMPTZ")
+		}
+		out.WriteString(strings.Join(parts, "'") + comment)
 		out.WriteByte('\n')
 	}
 	if skipping {
