@@ -75,8 +75,10 @@ func pgVersion(binDir string) int {
 	return n
 }
 
-// postgresURL returns the URL of a fresh, migrated database on the
+// PostgresURL returns the URL of a fresh, migrated database on the
 // throwaway server, starting the server the first time.
+func PostgresURL(t testing.TB) string { return postgresURL(t) }
+
 func postgresURL(t testing.TB) string {
 	t.Helper()
 	pgOnce.Do(startPostgres)

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/hooklab/hooklab/db/dbtest"
+)
+
+// testSessionKeyFile writes a session key file for instances on one
+// PostgreSQL database (they all need the same one).
+func testSessionKeyFile(t *testing.T) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "session.key")
+	key := strings.Repeat("c2Vzc2lvbi1rZXktZm9yLXRlc3Rz", 5)[:128] // 96 bytes in base64
+	if err := os.WriteFile(f, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// With a database URL the keys cannot be generated into one instance's
+// data directory: a missing key stops serve with a message saying which
+// and how to make one.
+func TestBinaryPostgresNeedsTheKeysGiven(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: make test runs it")
+	}
+	url := dbtest.PostgresURL(t)
+	for _, c := range []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"no encryption key", nil, []string{"HOOKLAB_ENCRYPTION_KEY", "--encryption-key-file", "head -c 32 /dev/urandom | base64 -w0"}},
+		{"no session key", testKeyEnv, []string{"HOOKLAB_SESSION_KEY", "--session-key-file", "head -c 96 /dev/urandom | base64 -w0"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := t.TempDir()
+			cmd := exec.Command(hooklabBinary(t), "serve", "--addr", "127.0.0.1:0", "--data", data, "--database-url", url)
+			cmd.Env = append(withoutKeys(os.Environ()), c.env...)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !asExitError(err, &exit) || exit.ExitCode() == 0 {
+				t.Fatalf("serve: %v, want a non-zero exit\n%s", err, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("serve said:\n%s\nwant it to name %q", out, w)
+				}
+			}
+			if entries, _ := os.ReadDir(data); len(entries) != 0 {
+				t.Errorf("the data directory got %d files; with a database URL nothing is generated there", len(entries))
+			}
+		})
+	}
+}
+
+func withoutKeys(env []string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, "HOOKLAB_") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Two instances on one PostgreSQL database (and one data directory: no
+// lock then) behind no load balancer but the test's alternation: events
+// published alternately through both are each delivered once, with their
+// own Idempotency-Key; when one instance is killed with deliveries on the
+// wire and held, an instance still running sends them, with the keys they
+// had, once their lease has run out (30 s), well within 60 s.
+func TestBinaryTwoInstancesOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: make test runs it")
+	}
+	url := dbtest.EmptyPostgresURL(t) // the instances migrate it, together
+	data := t.TempDir()
+	args := []string{"--database-url", url, "--session-key-file", testSessionKeyFile(t), "--delivery-per-hook", "2"}
+	var a, b *proc
+	var wg sync.WaitGroup
+	wg.Go(func() { a = launchServe(t, data, args...) })
+	wg.Go(func() { b = launchServe(t, data, args...) })
+	wg.Wait()
+	a.waitReady(30 * time.Second)
+	b.waitReady(30 * time.Second)
+
+	rcv := newKeyReceiver(t, false)
+	glA := a.apiClientOn(t, data, url)
+	glB := b.apiClientOn(t, data, url)
+	p := projectWithHook(t, glA, "acme", rcv.URL) // a hook made on A is used by B at once
+	const events = 2000
+	start := time.Now()
+	for i := range events {
+		gl := glA
+		if i%2 == 1 {
+			gl = glB
+		}
+		publishPush(t, gl, itoa(p.ID))
+	}
+	waitForWithin(t, 60*time.Second, fmt.Sprintf("%d deliveries", events), func() bool { return len(rcv.requests()) >= events })
+	t.Logf("%d events published alternately through two instances and delivered in %v", events, time.Since(start).Round(time.Millisecond))
+	seen := map[string]int{}
+	for _, r := range rcv.requests() {
+		seen[r.key]++
+	}
+	if len(seen) != events || len(rcv.requests()) != events {
+		t.Fatalf("%d requests with %d distinct keys, want %d of each", len(rcv.requests()), len(seen), events)
+	}
+
+	// kill -9 of B with deliveries on the wire and held: A sends them.
+	rcv2 := newKeyReceiver(t, true)
+	p2 := projectWithHook(t, glB, "beta", rcv2.URL)
+	const held = 6
+	for range held {
+		publishPush(t, glB, itoa(p2.ID))
+	}
+	waitFor(t, "requests on the wire", func() bool { return len(rcv2.requests()) >= 2 })
+	b.kill()
+	killed := time.Now()
+	onTheWire := map[string]bool{}
+	for _, r := range rcv2.requests() {
+		onTheWire[r.key] = true
+	}
+	rcv2.setHanging(false)
+	waitForWithin(t, 60*time.Second, "every delivery of the killed instance", func() bool {
+		keys := map[string]int{}
+		for _, r := range rcv2.requests() {
+			keys[r.key]++
+		}
+		for k := range onTheWire {
+			if keys[k] < 2 {
+				return false
+			}
+		}
+		return len(keys) >= held
+	})
+	t.Logf("the survivor sent the killed instance's deliveries within %v of the kill", time.Since(killed).Round(time.Millisecond))
+}
+
+// apiClientOn is apiClient for an instance on a PostgreSQL database.
+func (p *proc) apiClientOn(t *testing.T, dataDir, url string) *gitlab.Client {
+	t.Helper()
+	token := cli(t, dataDir, "token", "create", "--user", "root", "--name", fmt.Sprintf("e2e-%d", time.Now().UnixNano()), "--database-url", url)
+	gl, err := gitlab.NewClient(token, gitlab.WithBaseURL(p.URL+"/api/v4"), gitlab.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gl
+}
+
+// projectWithHook makes a group and a project in it with a push hook to url.
+func projectWithHook(t *testing.T, gl *gitlab.Client, group, url string) *gitlab.Project {
+	t.Helper()
+	if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromWebHooksAndServices: gitlab.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	g, _, err := gl.Groups.CreateGroup(&gitlab.CreateGroupOptions{Name: gitlab.Ptr(group), Path: gitlab.Ptr(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := gl.Projects.CreateProject(&gitlab.CreateProjectOptions{Name: gitlab.Ptr("API"), Path: gitlab.Ptr("api"), NamespaceID: gitlab.Ptr(g.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := gl.Projects.AddProjectHook(p.ID, &gitlab.AddProjectHookOptions{URL: gitlab.Ptr(url), PushEvents: gitlab.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
