@@ -21,6 +21,26 @@ type dialect struct {
 	returning bool
 	// claimLock ends the statement that picks a hook's due deliveries.
 	claimLock string
+	// notify: a publish tells the other instances' engines about the
+	// deliveries it leaves in the outbox (LISTEN/NOTIFY).
+	notify bool
+}
+
+// notifyOutbox wakes the other instances' engines when the publishing
+// transaction commits, if it leaves deliveries for any engine to claim.
+func (d *dialect) notifyOutbox(ctx context.Context, tx *sqlx.Tx, created []NewDelivery) error {
+	if !d.notify {
+		return nil
+	}
+	for _, c := range created {
+		if !c.Leased {
+			// NOTIFY inside a transaction is sent when it commits, and
+			// not at all when it rolls back.
+			_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+outboxChannel+`', '')`)
+			return err
+		}
+	}
+	return nil
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure on

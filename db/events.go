@@ -162,6 +162,9 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			return err
 		}
 		created = append(created, out...)
+		if err := s.d.notifyOutbox(ctx, tx, created); err != nil {
+			return err
+		}
 		return p.keepSamples(ctx, tx, now)
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"testing"
@@ -130,5 +131,41 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 	// Every instance works on the result.
 	for i, s := range stores {
 		dbtest.User(t, s, "user"+string(rune('a'+i)), false)
+	}
+}
+
+// A publish through one instance wakes the others' engines when it
+// commits (LISTEN/NOTIFY), instead of leaving the deliveries to a poll.
+func TestPublishWakesTheOtherInstances(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	a := dbtest.OpenAt(t, url, nil)
+	b := dbtest.OpenAt(t, url, nil)
+	g := dbtest.Group(t, a, "acme", nil, nil)
+	p := dbtest.Project(t, a, "api", g)
+	h := model.NewHook(model.ProjectHookKind)
+	h.URL, h.ProjectID = "http://127.0.0.1:9/a", &p.ID
+	if err := a.CreateHook(ctx, &h); err != nil {
+		t.Fatal(err)
+	}
+	lctx, stop := context.WithCancel(ctx)
+	woken := make(chan struct{}, 100)
+	done := make(chan error, 1)
+	go func() { done <- b.ListenOutbox(lctx, func() { woken <- struct{}{} }) }()
+	<-woken // listening (it wakes once on connecting)
+	ev, err := model.ParseEvent([]byte(`{"object_kind":"push","ref":"refs/heads/main"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Publish(ctx, db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: ev.Raw, FireHooks: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-woken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other instance was not woken within 10 s of the publish")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("ListenOutbox: %v", err)
 	}
 }

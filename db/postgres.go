@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ var postgresDialect = &dialect{
 	// else is claiming and skips the ones another claim has locked,
 	// instead of waiting for it and finding them leased.
 	claimLock: " FOR UPDATE SKIP LOCKED",
+	notify:    true,
 }
 
 // openPostgres opens one pool for readers and writers alike: PostgreSQL
@@ -68,6 +70,50 @@ func openPostgres(ctx context.Context, url string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", redactURL(url), err)
 	}
 	return d, nil
+}
+
+// outboxChannel is the LISTEN/NOTIFY channel of new deliveries.
+const outboxChannel = "hooklab_outbox"
+
+// ListenOutbox calls wake each time any instance commits deliveries for
+// the engines to claim, until ctx ends: a publish through one instance
+// starts delivery on whichever claims it first, without waiting for a
+// poll. On SQLite it returns at once: the only engine is woken in process.
+// A lost connection is made again (with a wake, for what it missed).
+func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {
+	if s.d != postgresDialect {
+		return nil
+	}
+	for {
+		err := s.listen(ctx, wake)
+		if ctx.Err() != nil {
+			return nil
+		}
+		slog.Warn("listening for new deliveries failed; polling until it is back", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Store) listen(ctx context.Context, wake func()) error {
+	conn, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+outboxChannel); err != nil {
+		return err
+	}
+	wake() // whatever was published while not listening
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		wake()
+	}
 }
 
 // redactURL drops the password from a database URL for messages.

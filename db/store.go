@@ -27,6 +27,7 @@ type Store struct {
 	w      *sqlx.DB // the single writer (SQLite); the pool (PostgreSQL)
 	r      *sqlx.DB // readers; the same pool as w on PostgreSQL
 	d      *dialect
+	url    string // PostgreSQL's, for LISTEN's own connection
 	cipher *Cipher
 	now    func() time.Time
 
@@ -66,7 +67,7 @@ func Open(ctx context.Context, location string, opt Options) (*Store, error) {
 		if s.w, err = openPostgres(ctx, location); err != nil {
 			return nil, err
 		}
-		s.r, s.d = s.w, postgresDialect
+		s.r, s.d, s.url = s.w, postgresDialect, location
 	} else {
 		if s.w, s.r, err = openSQLite(ctx, location, opt.Synchronous); err != nil {
 			return nil, err

@@ -263,6 +263,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer stopEngine()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.engine.Run(engineCtx) }()
+	// On PostgreSQL, other instances' publishes wake this engine.
+	go func() { _ = a.store.ListenOutbox(engineCtx, a.engine.Notify) }()
 	hs := &http.Server{
 		Handler:           a.srv,
 		ReadHeaderTimeout: 10 * time.Second,
