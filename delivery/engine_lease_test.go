@@ -50,171 +50,179 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 // it) does not make the engine claim and send the delivery a second time:
 // each is sent once and logged once.
 func TestEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
-	dbtest.EachBackend(t, func(t *testing.T) {
-		e, h, rcv, release := holding(t, 3, http.StatusOK)
-		e.clock.Advance(2 * e.engine.opt.Lease) // every lease has run out
-		e.claimRounds(3)                        // the claimer looked again, and again
-		release()
-		logs := e.logs(h.ID, 3)
-		e.idle()
-		if got := len(rcv.requests()); got != 3 {
-			t.Fatalf("receiver got %d requests, want 3", got)
-		}
-		if len(logs) != 3 {
-			t.Fatalf("got %d log rows, want 3", len(logs))
-		}
-		keys := map[string]bool{}
-		for _, r := range rcv.requests() {
-			keys[r.Header.Get("Idempotency-Key")] = true
-		}
-		if len(keys) != 3 {
-			t.Fatalf("got %d distinct Idempotency-Keys, want 3", len(keys))
-		}
-	})
+	dbtest.EachBackend(t, testEngineLeaseEndingWhileHeldSendsOnce)
+}
+
+func testEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
+	e, h, rcv, release := holding(t, 3, http.StatusOK)
+	e.clock.Advance(2 * e.engine.opt.Lease) // every lease has run out
+	e.claimRounds(3)                        // the claimer looked again, and again
+	release()
+	logs := e.logs(h.ID, 3)
+	e.idle()
+	if got := len(rcv.requests()); got != 3 {
+		t.Fatalf("receiver got %d requests, want 3", got)
+	}
+	if len(logs) != 3 {
+		t.Fatalf("got %d log rows, want 3", len(logs))
+	}
+	keys := map[string]bool{}
+	for _, r := range rcv.requests() {
+		keys[r.Header.Get("Idempotency-Key")] = true
+	}
+	if len(keys) != 3 {
+		t.Fatalf("got %d distinct Idempotency-Keys, want 3", len(keys))
+	}
 }
 
 // When another instance takes a delivery over after its lease ran out,
 // this engine's outcome is not recorded — no log row, no failure counted
 // toward auto-disabling — and it is counted as a lost lease.
 func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
-	dbtest.EachBackend(t, func(t *testing.T) {
-		e, h, _, release := holding(t, 3, http.StatusInternalServerError)
-		e.clock.Advance(2 * e.engine.opt.Lease)
-		ctx := context.Background()
-		now := e.clock.Now()
-		taken, _, err := e.store.ClaimDeliveries(ctx, "other", now, now.Add(time.Hour), db.ClaimLimits{Count: 10})
-		if err != nil || len(taken) != 3 {
-			t.Fatalf("another instance claimed %d (%v), want 3", len(taken), err)
+	dbtest.EachBackend(t, testEngineLostLeaseIsNotRecordedNorCounted)
+}
+
+func testEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
+	e, h, _, release := holding(t, 3, http.StatusInternalServerError)
+	e.clock.Advance(2 * e.engine.opt.Lease)
+	ctx := context.Background()
+	now := e.clock.Now()
+	taken, _, err := e.store.ClaimDeliveries(ctx, "other", now, now.Add(time.Hour), db.ClaimLimits{Count: 10})
+	if err != nil || len(taken) != 3 {
+		t.Fatalf("another instance claimed %d (%v), want 3", len(taken), err)
+	}
+	release()
+	deadline := time.Now().Add(10 * time.Second)
+	for metricCount(e.engine.metrics.leasesLost) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("leases lost: %v, want 3", metricCount(e.engine.metrics.leasesLost))
 		}
-		release()
-		deadline := time.Now().Add(10 * time.Second)
-		for metricCount(e.engine.metrics.leasesLost) < 3 {
-			if time.Now().After(deadline) {
-				t.Fatalf("leases lost: %v, want 3", metricCount(e.engine.metrics.leasesLost))
-			}
-			time.Sleep(time.Millisecond)
-		}
-		_, total, err := e.store.HookLogs(ctx, h.ID, db.HookLogFilter{Page: db.Page{Page: 1, PerPage: 10}})
-		if err != nil || total != 0 {
-			t.Fatalf("%d log rows (%v) for lost leases, want 0", total, err)
-		}
-		if got, _ := e.store.Hook(ctx, h.ID); got.RecentFailures != 0 {
-			t.Fatalf("recent_failures %d after lost leases, want 0", got.RecentFailures)
-		}
-		if stats, _ := e.store.OutboxStats(ctx); stats.Leased != 3 {
-			t.Fatalf("the other instance's leases: %+v, want 3 still leased to it", stats)
-		}
-	})
+		time.Sleep(time.Millisecond)
+	}
+	_, total, err := e.store.HookLogs(ctx, h.ID, db.HookLogFilter{Page: db.Page{Page: 1, PerPage: 10}})
+	if err != nil || total != 0 {
+		t.Fatalf("%d log rows (%v) for lost leases, want 0", total, err)
+	}
+	if got, _ := e.store.Hook(ctx, h.ID); got.RecentFailures != 0 {
+		t.Fatalf("recent_failures %d after lost leases, want 0", got.RecentFailures)
+	}
+	if stats, _ := e.store.OutboxStats(ctx); stats.Leased != 3 {
+		t.Fatalf("the other instance's leases: %+v, want 3 still leased to it", stats)
+	}
 }
 
 // A backlog larger than the workers, on slow receivers, with short leases
 // the heartbeat keeps renewing: every Idempotency-Key reaches its receiver
 // exactly once and is logged once.
 func TestEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
-	dbtest.EachBackend(t, func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("a 5 s load: make test runs it")
-		}
-		const hooks, perHook = 5, 200
-		e := newEngineEnv(t, func(o *EngineOptions) {
-			o.Workers, o.PerHook = 64, 16
-			o.Lease, o.Heartbeat, o.Now = time.Second, 200*time.Millisecond, time.Now
-		})
-		var mu sync.Mutex
-		seen := map[string]int{}
-		rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(300 * time.Millisecond) // a slow receiver
-			mu.Lock()
-			seen[r.Header.Get("Idempotency-Key")]++
-			mu.Unlock()
-		})
-		var ids []int64
-		for i := 0; i < hooks; i++ {
-			ids = append(ids, e.hook(model.ProjectHookKind, nil, fmt.Sprintf("%s/%d", rcv.URL, i), "push_events").ID)
-		}
-		for i := 0; i < perHook/2; i++ { // half waiting in the outbox at start
-			e.publish(e.push("refs/heads/main"))
-		}
-		e.start()
-		for i := 0; i < perHook/2; i++ {
-			e.publish(e.push("refs/heads/main"))
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			n, err := e.store.PendingDeliveries(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d deliveries pending after 60 s", n)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if len(seen) != hooks*perHook {
-			t.Fatalf("%d distinct keys arrived, want %d", len(seen), hooks*perHook)
-		}
-		for key, n := range seen {
-			if n != 1 {
-				t.Fatalf("Idempotency-Key %s arrived %d times", key, n)
-			}
-		}
-		for _, id := range ids {
-			if logs := e.logs(id, perHook); len(logs) != perHook {
-				t.Fatalf("hook %d: %d log rows, want %d", id, len(logs), perHook)
-			}
-		}
+	dbtest.EachBackend(t, testEngineBacklogOnSlowReceiversSendsEachKeyOnce)
+}
+
+func testEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 5 s load: make test runs it")
+	}
+	const hooks, perHook = 5, 200
+	e := newEngineEnv(t, func(o *EngineOptions) {
+		o.Workers, o.PerHook = 64, 16
+		o.Lease, o.Heartbeat, o.Now = time.Second, 200*time.Millisecond, time.Now
 	})
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond) // a slow receiver
+		mu.Lock()
+		seen[r.Header.Get("Idempotency-Key")]++
+		mu.Unlock()
+	})
+	var ids []int64
+	for i := 0; i < hooks; i++ {
+		ids = append(ids, e.hook(model.ProjectHookKind, nil, fmt.Sprintf("%s/%d", rcv.URL, i), "push_events").ID)
+	}
+	for i := 0; i < perHook/2; i++ { // half waiting in the outbox at start
+		e.publish(e.push("refs/heads/main"))
+	}
+	e.start()
+	for i := 0; i < perHook/2; i++ {
+		e.publish(e.push("refs/heads/main"))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := e.store.PendingDeliveries(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries pending after 60 s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != hooks*perHook {
+		t.Fatalf("%d distinct keys arrived, want %d", len(seen), hooks*perHook)
+	}
+	for key, n := range seen {
+		if n != 1 {
+			t.Fatalf("Idempotency-Key %s arrived %d times", key, n)
+		}
+	}
+	for _, id := range ids {
+		if logs := e.logs(id, perHook); len(logs) != perHook {
+			t.Fatalf("hook %d: %d log rows, want %d", id, len(logs), perHook)
+		}
+	}
 }
 
 // The count, per-hook and byte bounds hold exactly while publishes (leased
 // at once when they fit) and claims (from the outbox) race for the room.
 // make test runs it 50 times under the race detector.
 func TestEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
-	dbtest.EachBackend(t, func(t *testing.T) {
-		const size, maxBytes = 2 << 10, 24 << 10
-		e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 1, 1, maxBytes })
-		rcv := newReceiver(t, nil)
-		var hooks []*model.Hook
-		for i := 0; i < 3; i++ {
-			hooks = append(hooks, e.hook(model.ProjectHookKind, nil, fmt.Sprintf("%s/%d", rcv.URL, i), "push_events"))
-		}
-		body := e.push("refs/heads/main")
-		body = body[:len(body)-1] + `,"pad":"` + strings.Repeat("x", size-len(body)-9) + `"}`
-		for i := 0; i < 8; i++ { // waiting in the outbox at start
-			e.publish(body)
-		}
-		e.start()
-		var wg sync.WaitGroup
-		for g := 0; g < 3; g++ {
-			wg.Go(func() {
-				for i := 0; i < 4; i++ {
-					e.publish(body)
-				}
-			})
-		}
-		wg.Wait()
-		e.idle()
-		for _, h := range hooks {
-			e.logs(h.ID, 20)
-		}
-		e.stop() // no claim is reserving room any more
-		r := e.engine.room
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.peakCount > r.maxCount || r.peakPerHook > r.maxPerHook || r.peakBytes > r.maxBytes {
-			t.Fatalf("peaks: %d held (bound %d), %d for one hook (bound %d), %d bytes (bound %d)",
-				r.peakCount, r.maxCount, r.peakPerHook, r.maxPerHook, r.peakBytes, r.maxBytes)
-		}
-		if r.peakBytes < maxBytes/2 {
-			t.Fatalf("peak %d bytes: the test never filled the room (bound %d)", r.peakBytes, maxBytes)
-		}
-		if r.count != 0 || r.bytes != 0 || len(r.perHook) != 0 {
-			t.Fatalf("after the last send the engine still counts %d held, %d bytes, %v per hook", r.count, r.bytes, r.perHook)
-		}
-	})
+	dbtest.EachBackend(t, testEngineBoundsHoldUnderConcurrentPublishAndClaim)
+}
+
+func testEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
+	const size, maxBytes = 2 << 10, 24 << 10
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 1, 1, maxBytes })
+	rcv := newReceiver(t, nil)
+	var hooks []*model.Hook
+	for i := 0; i < 3; i++ {
+		hooks = append(hooks, e.hook(model.ProjectHookKind, nil, fmt.Sprintf("%s/%d", rcv.URL, i), "push_events"))
+	}
+	body := e.push("refs/heads/main")
+	body = body[:len(body)-1] + `,"pad":"` + strings.Repeat("x", size-len(body)-9) + `"}`
+	for i := 0; i < 8; i++ { // waiting in the outbox at start
+		e.publish(body)
+	}
+	e.start()
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Go(func() {
+			for i := 0; i < 4; i++ {
+				e.publish(body)
+			}
+		})
+	}
+	wg.Wait()
+	e.idle()
+	for _, h := range hooks {
+		e.logs(h.ID, 20)
+	}
+	e.stop() // no claim is reserving room any more
+	r := e.engine.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.peakCount > r.maxCount || r.peakPerHook > r.maxPerHook || r.peakBytes > r.maxBytes {
+		t.Fatalf("peaks: %d held (bound %d), %d for one hook (bound %d), %d bytes (bound %d)",
+			r.peakCount, r.maxCount, r.peakPerHook, r.maxPerHook, r.peakBytes, r.maxBytes)
+	}
+	if r.peakBytes < maxBytes/2 {
+		t.Fatalf("peak %d bytes: the test never filled the room (bound %d)", r.peakBytes, maxBytes)
+	}
+	if r.count != 0 || r.bytes != 0 || len(r.perHook) != 0 {
+		t.Fatalf("after the last send the engine still counts %d held, %d bytes, %v per hook", r.count, r.bytes, r.perHook)
+	}
 }

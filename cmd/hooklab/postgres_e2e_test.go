@@ -98,6 +98,13 @@ func TestBinaryTwoInstancesOnPostgres(t *testing.T) {
 	rcv := newKeyReceiver(t, false)
 	glA := a.apiClientOn(t, data, url)
 	glB := b.apiClientOn(t, data, url)
+	// A setting changed on one instance reaches the others within a
+	// second (their settings cache); changed through each, it holds at once.
+	for _, gl := range []*gitlab.Client{glA, glB} {
+		if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromWebHooksAndServices: gitlab.Ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p := projectWithHook(t, glA, "acme", rcv.URL) // a hook made on A is used by B at once
 	const events = 2000
 	start := time.Now()
@@ -108,7 +115,8 @@ func TestBinaryTwoInstancesOnPostgres(t *testing.T) {
 		}
 		publishPush(t, gl, itoa(p.ID))
 	}
-	waitForWithin(t, 60*time.Second, fmt.Sprintf("%d deliveries", events), func() bool { return len(rcv.requests()) >= events })
+	waitForWithin(t, 60*time.Second, fmt.Sprintf("%d deliveries", events), func() bool { return len(rcv.requests()) >= events },
+		func() string { return outboxState(t, url) + fmt.Sprintf("; %d requests arrived", len(rcv.requests())) })
 	t.Logf("%d events published alternately through two instances and delivered in %v", events, time.Since(start).Round(time.Millisecond))
 	seen := map[string]int{}
 	for _, r := range rcv.requests() {
@@ -162,9 +170,6 @@ func (p *proc) apiClientOn(t *testing.T, dataDir, url string) *gitlab.Client {
 // projectWithHook makes a group and a project in it with a push hook to url.
 func projectWithHook(t *testing.T, gl *gitlab.Client, group, url string) *gitlab.Project {
 	t.Helper()
-	if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromWebHooksAndServices: gitlab.Ptr(true)}); err != nil {
-		t.Fatal(err)
-	}
 	g, _, err := gl.Groups.CreateGroup(&gitlab.CreateGroupOptions{Name: gitlab.Ptr(group), Path: gitlab.Ptr(group)})
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +184,43 @@ func projectWithHook(t *testing.T, gl *gitlab.Client, group, url string) *gitlab
 	return p
 }
 
-func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+// outboxState describes what is left in the outbox, for a failure.
+func outboxState(t *testing.T, url string) string {
+	raw := dbtest.Raw(t, url)
+	var rows []struct {
+		Owner    *string   `db:"lease_owner"`
+		N        int       `db:"n"`
+		Due      time.Time `db:"due"`
+		Attempts int       `db:"attempts"`
+	}
+	if err := raw.Select(&rows, `SELECT lease_owner, COUNT(*) AS n, MIN(available_at) AS due, MAX(attempts) AS attempts FROM deliveries GROUP BY lease_owner`); err != nil {
+		return err.Error()
+	}
+	var instances []string
+	_ = raw.Select(&instances, `SELECT id || ' ' || heartbeat_at::text FROM instances`)
+	var logs []string
+	_ = raw.Select(&logs, `SELECT response_status || ' ' || internal_error_message || ': ' || COUNT(*)::text FROM hook_logs GROUP BY response_status, internal_error_message`)
+	var events int
+	_ = raw.Get(&events, `SELECT COUNT(*) FROM events`)
+	out := fmt.Sprintf("now %s; instances %v; %d events; logs %q; outbox:", time.Now().UTC().Format(time.RFC3339Nano), instances, events, logs)
+	for _, r := range rows {
+		owner := "(none)"
+		if r.Owner != nil {
+			owner = *r.Owner
+		}
+		out += fmt.Sprintf(" [%s: %d, due from %s, attempts up to %d]", owner, r.N, r.Due.Format(time.RFC3339Nano), r.Attempts)
+	}
+	return out
+}
+
+func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() bool, diag ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
+			for _, d := range diag {
+				t.Log(d())
+			}
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		}
 		time.Sleep(20 * time.Millisecond)
