@@ -41,7 +41,11 @@ func groupHook(t *testing.T, s *db.Store, g *model.Group, url string, triggers .
 }
 
 func TestHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "h.db")
+	dbtest.EachBackend(t, testHookRoundTripAndSecretsAreEncryptedAtRest)
+}
+
+func testHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
+	path := dbtest.NewDB(t)
 	s := dbtest.OpenAt(t, path, nil)
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", acme)
@@ -88,7 +92,24 @@ func TestHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
 	}
 
 	s.Close()
-	for _, f := range []string{path, path + "-wal"} {
+	files := []string{path, path + "-wal"}
+	if dbtest.BackendOf(t) == dbtest.Postgres {
+		// Every column of every hooks row, as PostgreSQL stores it
+		// (bytea decoded to its bytes).
+		raw := dbtest.Raw(t, path)
+		var cols [][]byte
+		if err := raw.Select(&cols, `SELECT url FROM hooks UNION ALL SELECT token FROM hooks
+			UNION ALL SELECT url_variables FROM hooks UNION ALL SELECT custom_headers FROM hooks
+			UNION ALL SELECT convert_to(h::text, 'UTF8') FROM hooks h`); err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(t.TempDir(), "hooks-rows")
+		if err := os.WriteFile(f, bytes.Join(cols, []byte("\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = []string{f}
+	}
+	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
