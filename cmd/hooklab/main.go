@@ -20,6 +20,7 @@ Usage:
   hooklab serve [--addr :8080] [--data ./data] [--external-url http://localhost:8080]
   hooklab user create --username U --email E --password P [--admin]
   hooklab token create --user U --name N [--scopes api,read_api] [--expires YYYY-MM-DD]
+  hooklab copy-to-postgres --data ./data --database-url postgres://…   (SQLite → PostgreSQL, server stopped)
   hooklab version
 
 Run "hooklab <command> --help" for a command's flags and environment variables.
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCommand(ctx, rest, stdout, stderr)
 	case "publish":
 		return publishCommand(ctx, rest, stdout, stderr)
+	case "copy-to-postgres":
+		return copyCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "hooklab", version)
 		return nil

@@ -226,3 +226,35 @@ func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() b
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// An installation on SQLite moves to PostgreSQL with copy-to-postgres:
+// its hooks (secrets included) and their logs come along, and an instance
+// on PostgreSQL with the same keys goes on delivering.
+func TestBinaryCopyToPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: make test runs it")
+	}
+	data := t.TempDir()
+	rcv := newKeyReceiver(t, false)
+	old := startServe(t, data)
+	gl := old.apiClient(t, data)
+	p, h := acmeProject(t, gl, rcv.URL)
+	for range 3 {
+		publishPush(t, gl, itoa(p.ID))
+	}
+	waitFor(t, "three log rows", func() bool { return len(hookEventsOf(t, gl, p.ID, h.ID)) == 3 })
+	old.kill()
+
+	url := dbtest.EmptyPostgresURL(t)
+	out := cli(t, data, "copy-to-postgres", "--database-url", url)
+	if !strings.Contains(out, "hook_logs") || !strings.Contains(out, "copied;") {
+		t.Fatalf("copy-to-postgres said:\n%s", out)
+	}
+	moved := startServe(t, t.TempDir(), "--database-url", url, "--session-key-file", testSessionKeyFile(t))
+	gl2 := moved.apiClientOn(t, data, url)
+	if logs := hookEventsOf(t, gl2, p.ID, h.ID); len(logs) != 3 {
+		t.Fatalf("%d log rows after the move, want 3", len(logs))
+	}
+	publishPush(t, gl2, itoa(p.ID))
+	waitFor(t, "the event published after the move, sent to the copied hook's URL", func() bool { return len(rcv.requests()) == 4 })
+}
