@@ -5,8 +5,11 @@
 
 GO       ?= go
 BIN      := bin/hooklab
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+# VERSION must be a semantic version (clients compare it): the newest vX.Y.Z
+# tag, or the binary's default when there is none; REVISION is the commit.
+VERSION  ?= $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # make bench compares with the engine before owned leases, like for like
@@ -14,7 +17,7 @@ BASELINE     ?= 06081ae
 BASELINE_BIN := bin/hooklab-$(BASELINE)
 export CGO_ENABLED = 1
 
-.PHONY: all generate build run test test-unit lint bench browser postgres clean check-generated
+.PHONY: all generate build run test test-unit lint bench browser postgres clean check-generated screenshots
 
 all: build
 
@@ -80,6 +83,11 @@ $(BASELINE_BIN):
 	@mkdir -p bin; tmp=$$(mktemp -d); \
 	git archive $(BASELINE) | tar -x -C $$tmp && (cd $$tmp && $(GO) build -o $(CURDIR)/$@ ./cmd/hooklab); \
 	rc=$$?; rm -rf $$tmp; exit $$rc
+
+## screenshots: the README's pictures (docs/*.png), taken by the browser tests
+screenshots: browser generate
+	HOOKLAB_CHROMIUM=$(CHROMIUM) HOOKLAB_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 \
+		-run 'TestBrowserTestResultShowsWhereTheUserLooks|TestBrowserPagesFitA375PxWindow' ./cmd/hooklab
 
 clean:
 	rm -rf bin

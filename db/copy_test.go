@@ -77,9 +77,9 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	}
 	wantLogs, _, _ := src.HookLogs(ctx, h.ID, db.HookLogFilter{Page: db.Page{Page: 1, PerPage: 20}})
 	for i := range wantLogs {
-		// PostgreSQL keeps timestamps to the microsecond; SQLite kept
+		// PostgreSQL keeps timestamps to the microsecond (pgx truncates); SQLite kept
 		// the nanoseconds the store's clock gave.
-		wantLogs[i].CreatedAt = wantLogs[i].CreatedAt.Round(time.Microsecond)
+		wantLogs[i].CreatedAt = wantLogs[i].CreatedAt.Truncate(time.Microsecond)
 	}
 	gotLogs, _, err := dst.HookLogs(ctx, h.ID, db.HookLogFilter{Page: db.Page{Page: 1, PerPage: 20}})
 	if err != nil || len(gotLogs) != 1 || !reflect.DeepEqual(gotLogs, wantLogs) {
@@ -101,7 +101,7 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	}
 	// Users come along whole; new rows follow the copied IDs.
 	wantUser, _ := src.User(ctx, alice.ID)
-	wantUser.CreatedAt, wantUser.UpdatedAt = wantUser.CreatedAt.Round(time.Microsecond), wantUser.UpdatedAt.Round(time.Microsecond)
+	wantUser.CreatedAt, wantUser.UpdatedAt = wantUser.CreatedAt.Truncate(time.Microsecond), wantUser.UpdatedAt.Truncate(time.Microsecond)
 	if u, err := dst.UserByLogin(ctx, "alice"); err != nil || !reflect.DeepEqual(u, wantUser) {
 		t.Fatalf("user after the copy:\n got %+v (%v)\nwant %+v", u, err, wantUser)
 	}

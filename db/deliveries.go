@@ -18,8 +18,9 @@ type Claim struct {
 	HookID         int64  `db:"hook_id"`
 	IdempotencyKey string `db:"idempotency_key"`
 	Attempts       int    `db:"attempts"`
-	// PayloadSize is the size of the event's payload as sent (0 for
-	// deliveries stored before it was kept).
+	// PayloadSize is what the delivery holds in memory while it is sent:
+	// its event's payload, plus what its hook's custom template can render
+	// (model.HeldBytes); 0 for deliveries stored before it was kept.
 	PayloadSize int64 `db:"payload_size"`
 }
 

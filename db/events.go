@@ -21,7 +21,7 @@ type PublishEvent struct {
 	Event   *model.Event
 	Payload []byte
 	// FireHooks is false when the push limit keeps this event's hooks
-	// from firing (SPEC §4.1); the event is still recorded as a sample.
+	// from firing; the event is still recorded as a sample.
 	FireHooks bool
 
 	// Filled in by PublishBatch.
@@ -34,11 +34,15 @@ type PublishEvent struct {
 type Publication struct {
 	UUID string
 	// Recursive says UUID came from the publishing request's own
-	// X-Gitlab-Event-UUID, so recursion detection applies (SPEC §4.5).
+	// X-Gitlab-Event-UUID, so recursion detection applies.
 	Recursive bool
 	ProjectID int64 // project events
 	GroupID   int64 // group-level events (member, project, subgroup)
 	Events    []PublishEvent
+	// Branches are the publication's branch filter decisions when its
+	// publisher made them (DecideBranchFilters); else PublishBatch makes
+	// them, before its transaction.
+	Branches BranchDecisions
 }
 
 // PublishResult says what was stored.
@@ -62,6 +66,9 @@ type fanoutHook struct {
 	BranchFilterStrategy   string         `db:"branch_filter_strategy"`
 	RecentFailures         int            `db:"recent_failures"`
 	DisabledUntil          *time.Time     `db:"disabled_until"`
+	// Template is the custom webhook template (fan-out only): a delivery
+	// holds what it can render.
+	Template string `db:"custom_webhook_template"`
 }
 
 func (f fanoutHook) model() model.Hook {
@@ -79,14 +86,17 @@ type NewDelivery struct {
 	// Leased says the delivery was created leased to the caller (see
 	// PublishOptions.Admit), which must send it.
 	Leased bool
+	// Size is what it holds in memory while sent (model.HeldBytes).
+	Size int64
 }
 
 // PublishOptions tune PublishBatch.
 type PublishOptions struct {
 	// Admit, when set, is asked inside the transaction whether the caller
 	// takes the new deliveries of one publication into memory to send at
-	// once: one per hook ID, with payloadBytes the sum of their payloads'
-	// sizes. Those are created leased to LeaseOwner until LeaseUntil
+	// once: one per hook ID, with payloadBytes what they hold in memory in
+	// all (each its payload and what its hook's template can render, see
+	// model.HeldBytes). Those are created leased to LeaseOwner until LeaseUntil
 	// instead of due now, which saves claiming them. If the caller dies
 	// first, the lease runs out and they are claimed from the outbox like
 	// any other.
@@ -110,12 +120,16 @@ func (s *Store) Publish(ctx context.Context, pub Publication) (PublishResult, er
 // what lets SQLite keep up. A publication that cannot be stored (its
 // project or group is gone) gets its own error in errs; err fails all.
 //
-// Fan-out (SPEC §4.1): the project's hooks, the hooks of its group and
+// Fan-out: the project's hooks, the hooks of its group and
 // every ancestor group, and system hooks for system triggers; a hook fires
 // when it has the trigger, is executable, and (push only) its branch filter
 // allows the branch.
 func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt PublishOptions) (results []PublishResult, created []NewDelivery, errs []error, err error) {
 	st, err := s.CachedSettings(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	decided, err := s.decideBranchFilters(ctx, pubs)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -127,6 +141,7 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			return err
 		}
 		defer p.close()
+		p.decided = decided
 		// The batch's deliveries and samples are written together at the
 		// end: a statement per publication cost more than its rows.
 		var targets []target
@@ -197,11 +212,14 @@ type fanout struct {
 	projectGroups map[int64]int64
 	hooks         map[int64][]fanoutHook
 	samples       map[sampleKey]int64 // the batch's newest event of each kind per project
+	decided       BranchDecisions     // branch filters decided before the transaction
 }
 
+// sampleKey names a sample: a project's, or for group-level events
+// (project, member, subgroup) a group's.
 type sampleKey struct {
-	project int64
-	scope   string
+	project, group int64
+	scope          string
 }
 
 // target is a delivery to create: an event (whose payload is size bytes)
@@ -249,33 +267,47 @@ func (f *fanout) close() {
 }
 
 // keepSamples records the batch's newest event of each kind per project
-// as the sample Test uses.
+// (per group for group-level events) as the sample Test uses.
 func (f *fanout) keepSamples(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
-	var values []string
-	var args []any
-	flush := func() error {
-		if len(values) == 0 {
+	for _, table := range [...]struct{ name, owner string }{
+		{"sample_events", "project_id"}, {"group_sample_events", "group_id"},
+	} {
+		var values []string
+		var args []any
+		flush := func() error {
+			if len(values) == 0 {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO `+table.name+` (`+table.owner+`, trigger_scope, event_id, created_at)
+				VALUES `+strings.Join(values, ", ")+`
+				ON CONFLICT (`+table.owner+`, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
+			if err != nil {
+				return fmt.Errorf("keep sample events: %w", err)
+			}
+			values, args = values[:0], args[:0]
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO sample_events (project_id, trigger_scope, event_id, created_at)
-			VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (project_id, trigger_scope) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`), args...)
-		if err != nil {
-			return fmt.Errorf("keep sample events: %w", err)
-		}
-		values, args = values[:0], args[:0]
-		return nil
-	}
-	for k, eventID := range f.samples {
-		values = append(values, "(?, ?, ?, ?)")
-		args = append(args, k.project, k.scope, eventID, now)
-		if len(values) == deliveryInsertChunk {
-			if err := flush(); err != nil {
-				return err
+		for k, eventID := range f.samples {
+			owner := k.project
+			if table.owner == "group_id" {
+				owner = k.group
+			}
+			if owner == 0 {
+				continue
+			}
+			values = append(values, "(?, ?, ?, ?)")
+			args = append(args, owner, k.scope, eventID, now)
+			if len(values) == deliveryInsertChunk {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
+		if err := flush(); err != nil {
+			return err
+		}
 	}
-	return flush()
+	return nil
 }
 
 // chain returns a group's ID and its ancestors' IDs, the group first.
@@ -308,7 +340,8 @@ func (f *fanout) candidates(ctx context.Context, tx *sqlx.Tx, projectID int64, c
 	if h, ok := f.hooks[key]; ok {
 		return h, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until
+	q, args, err := sqlx.In(`SELECT id, kind, events, push_events_branch_filter, branch_filter_strategy, recent_failures, disabled_until,
+			custom_webhook_template
 		FROM hooks WHERE project_id = ? OR group_id IN (?) OR kind = 'SystemHook' ORDER BY id`, projectID, chain)
 	if err != nil {
 		return nil, err
@@ -368,7 +401,9 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		}
 		ev.EventID, ev.RootGroupID = eventID, &root
 		if projectID != nil {
-			f.samples[sampleKey{*projectID, scope}] = eventID
+			f.samples[sampleKey{project: *projectID, scope: scope}] = eventID
+		} else {
+			f.samples[sampleKey{group: groupID, scope: scope}] = eventID
 		}
 		if !ev.FireHooks {
 			continue
@@ -376,7 +411,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 		ref := ev.Event.Payload.String("ref")
 		for _, fh := range hooks {
 			h := fh.model()
-			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !h.AllowsEvent(scope, ref) {
+			if !h.Events.HasScope(scope) || !h.Executable(now, st.AutoDisablingWebHooks) || !f.decided.allows(h, scope, ref) {
 				continue
 			}
 			if pub.Recursive {
@@ -386,8 +421,9 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 				blocked[h.ID] = true
 				budget--
 			}
-			targets = append(targets, target{event: eventID, hook: h.ID, size: int64(len(ev.Payload)), due: now})
-			payloadBytes += int64(len(ev.Payload))
+			held := model.HeldBytes(fh.Template, int64(len(ev.Payload)))
+			targets = append(targets, target{event: eventID, hook: h.ID, size: held, due: now})
+			payloadBytes += held
 		}
 	}
 	leased := false
@@ -430,7 +466,7 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, d *dialect, targets []ta
 			return nil, fmt.Errorf("insert deliveries: %w", err)
 		}
 		for i, t := range chunk {
-			out = append(out, NewDelivery{ID: ids[i], EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil})
+			out = append(out, NewDelivery{ID: ids[i], EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil, Size: t.size})
 		}
 	}
 	return out, nil
@@ -468,6 +504,27 @@ func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope strin
 	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
 		FROM sample_events s JOIN events e ON e.id = s.event_id
 		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
+	if err != nil {
+		return nil, err
+	}
+	var ev DeliveryEvent
+	if err := s.get(ctx, &ev, notFound, q, args...); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// GroupSampleEvent returns the newest group-level event of the trigger
+// scope published for any of the groups (Test of a group hook's project
+// events).
+func (s *Store) GroupSampleEvent(ctx context.Context, groupIDs []int64, scope string) (*DeliveryEvent, error) {
+	notFound := model.NotFound("Sample event")
+	if len(groupIDs) == 0 {
+		return nil, notFound
+	}
+	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
+		FROM group_sample_events s JOIN events e ON e.id = s.event_id
+		WHERE s.group_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, groupIDs, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -108,15 +108,70 @@ type GroupFilter struct {
 	// (administrators).
 	VisibleTo int64
 	ParentID  *int64
-	TopLevel  bool
-	Search    string
-	Page      Page
+	// DescendantsOf, when not 0, keeps the groups below that group, at any
+	// depth.
+	DescendantsOf int64
+	TopLevel      bool
+	// Search matches the name, and the full path and full name, so that
+	// "acme" finds acme/platform (GitLab matches a group's route).
+	Search string
+	// Access, when its User is set, keeps the groups where that user has
+	// at least MinLevel (through a membership here or in an ancestor), or
+	// with Owned, where they are a direct owner (GitLab's owned_groups).
+	Access AccessFilter
+	// SkipIDs leaves these groups out.
+	SkipIDs []int64
+	// Order is the sort column ("" keeps the full path order) and Desc its
+	// direction.
+	Order GroupOrder
+	Desc  bool
+	Page  Page
+}
+
+// AccessFilter narrows a group or project list to one user's access.
+type AccessFilter struct {
+	User     int64
+	MinLevel model.AccessLevel
+	Owned    bool
+}
+
+// GroupOrder is a column groups are listed by.
+type GroupOrder string
+
+// Group orders GitLab's API offers (similarity is ordered by name).
+const (
+	GroupByName GroupOrder = "name"
+	GroupByPath GroupOrder = "path"
+	GroupByID   GroupOrder = "id"
+)
+
+// groupAccessCTE computes, for user :me, an access level for every group
+// they reach through a membership: the membership's group and all its
+// descendants (a group's effective level is the highest of its rows).
+const groupAccessCTE = `gl(id, lvl) AS (
+		SELECT source_id, access_level FROM members WHERE user_id = :me AND source_type = 'Namespace'
+		UNION ALL SELECT groups.id, gl.lvl FROM groups JOIN gl ON groups.parent_id = gl.id)`
+
+// withCTEs joins common table expressions into one WITH RECURSIVE clause.
+func withCTEs(ctes ...string) string {
+	var parts []string
+	for _, c := range ctes {
+		if c != "" {
+			parts = append(parts, c)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "WITH RECURSIVE " + strings.Join(parts, ",\n") + " "
 }
 
 // visibleGroupsSQL selects the IDs of groups a user can see: those where
 // they have access (membership here or in an ancestor) and the ancestors of
 // groups and projects they are a member of.
-const visibleGroupsSQL = `WITH RECURSIVE
+const visibleGroupsSQL = `WITH RECURSIVE ` + visibleGroupsCTE
+
+const visibleGroupsCTE = `
 	direct(id) AS (
 		SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Namespace'
 		UNION SELECT group_id FROM projects WHERE id IN (SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Project')),
@@ -126,12 +181,27 @@ const visibleGroupsSQL = `WITH RECURSIVE
 
 // Groups lists groups by full path with the total count.
 func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, error) {
-	var cte string
+	var visible, access string
 	where := []string{"1=1"}
 	args := map[string]any{"uid": f.VisibleTo}
 	if f.VisibleTo != 0 {
-		cte = visibleGroupsSQL
+		visible = visibleGroupsCTE
 		where = append(where, "g.id IN (SELECT id FROM visible)")
+	}
+	if a := f.Access; a.User != 0 {
+		args["me"] = a.User
+		if a.Owned {
+			where = append(where, "g.id IN (SELECT source_id FROM members WHERE user_id = :me AND source_type = 'Namespace' AND access_level = :owner)")
+			args["owner"] = model.Owner
+		} else {
+			access = groupAccessCTE
+			where = append(where, "g.id IN (SELECT id FROM gl GROUP BY id HAVING MAX(lvl) >= :min)")
+			args["min"] = max(a.MinLevel, model.Guest)
+		}
+	}
+	if len(f.SkipIDs) > 0 {
+		where = append(where, "g.id NOT IN (:skip)")
+		args["skip"] = f.SkipIDs
 	}
 	if f.ParentID != nil {
 		where = append(where, "g.parent_id = :parent")
@@ -140,8 +210,16 @@ func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, 
 	if f.TopLevel {
 		where = append(where, "g.parent_id IS NULL")
 	}
+	var below string
+	if f.DescendantsOf != 0 {
+		below = `below(id) AS (SELECT id FROM groups WHERE parent_id = :ancestor
+		UNION ALL SELECT groups.id FROM groups JOIN below ON groups.parent_id = below.id)`
+		where = append(where, "g.id IN (SELECT id FROM below)")
+		args["ancestor"] = f.DescendantsOf
+	}
+	cte := withCTEs(visible, access, below)
 	if f.Search != "" {
-		where = append(where, `(lower(g.name) LIKE :q ESCAPE '\' OR lower(g.path) LIKE :q ESCAPE '\')`)
+		where = append(where, `(lower(g.name) LIKE :q ESCAPE '\' OR lower(g.full_path) LIKE :q ESCAPE '\' OR lower(g.full_name) LIKE :q ESCAPE '\')`)
 		args["q"] = "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 	}
 	w := strings.Join(where, " AND ")
@@ -151,7 +229,21 @@ func (s *Store) Groups(ctx context.Context, f GroupFilter) ([]model.Group, int, 
 	}
 	args["limit"], args["offset"] = f.Page.PerPage, f.Page.Offset()
 	out := []model.Group{}
-	if err := s.named(ctx, &out, false, cte+` SELECT `+groupColumns+` FROM groups g WHERE `+w+` ORDER BY lower(g.full_path) LIMIT :limit OFFSET :offset`, args); err != nil {
+	order := "lower(g.full_path)"
+	switch f.Order {
+	case GroupByName:
+		order = "lower(g.name)"
+	case GroupByPath:
+		order = "lower(g.path)"
+	case GroupByID:
+		order = "g.id"
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	order += dir + ", g.id" + dir
+	if err := s.named(ctx, &out, false, cte+` SELECT `+groupColumns+` FROM groups g WHERE `+w+` ORDER BY `+order+` LIMIT :limit OFFSET :offset`, args); err != nil {
 		return nil, 0, fmt.Errorf("list groups: %w", err)
 	}
 	return out, total, nil

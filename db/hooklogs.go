@@ -39,7 +39,9 @@ func (r *hookLogRow) model() model.HookLog {
 			data = logged
 		}
 	}
-	return model.HookLog{ID: r.ID, HookID: r.HookID, EventID: r.EventID, Trigger: r.Trigger, URL: r.URL, URLHash: r.URLHash,
+	// Rows are written masked; masking again (idempotent) keeps a row that
+	// a faulty mask let through from being shown.
+	return model.HookLog{ID: r.ID, HookID: r.HookID, EventID: r.EventID, Trigger: r.Trigger, URL: model.MaskURLUserinfo(r.URL), URLHash: r.URLHash,
 		RequestHeaders: model.ParseHeaders(r.RequestHeaders), RequestData: data, ResponseStatus: r.ResponseStatus,
 		ResponseHeaders: model.ParseHeaders(r.ResponseHeaders), ResponseBody: r.ResponseBody, ExecutionDuration: r.ExecutionDuration,
 		InternalErrorMessage: r.InternalErrorMessage, IdempotencyKey: r.IdempotencyKey, CreatedAt: r.CreatedAt}
@@ -179,8 +181,8 @@ func (s *Store) RateLimitedSince(ctx context.Context, rootGroupID int64, since t
 const pruneBatch = 2000
 
 // Prune deletes log rows older than retentionDays and events nothing
-// refers to any more (past the recursion window). It returns
-// how many log rows went.
+// refers to any more (past the recursion window), and rate limit counters
+// of windows long over. It returns how many log rows went.
 func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (int, error) {
 	cutoff := now.AddDate(0, 0, -retentionDays)
 	logs, err := s.deleteInBatches(ctx, `DELETE FROM hook_logs WHERE id IN (SELECT id FROM hook_logs WHERE created_at < ? LIMIT ?)`, cutoff)
@@ -190,8 +192,12 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retentionDays int) (in
 	_, err = s.deleteInBatches(ctx, `DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
 		AND NOT EXISTS (SELECT 1 FROM hook_logs l WHERE l.event_id = e.id)
-		AND NOT EXISTS (SELECT 1 FROM sample_events s WHERE s.event_id = e.id) LIMIT ?)`, now.Add(-2*RecursionWindow))
-	return logs, err
+		AND NOT EXISTS (SELECT 1 FROM sample_events s WHERE s.event_id = e.id)
+		AND NOT EXISTS (SELECT 1 FROM group_sample_events g WHERE g.event_id = e.id) LIMIT ?)`, now.Add(-2*RecursionWindow))
+	if err != nil {
+		return logs, err
+	}
+	return logs, s.pruneCounters(ctx, now)
 }
 
 func (s *Store) deleteInBatches(ctx context.Context, query string, before time.Time) (int, error) {

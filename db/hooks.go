@@ -19,6 +19,7 @@ import (
 const (
 	hookURLColumn           = "hooks.url"
 	hookTokenColumn         = "hooks.token"
+	hookSigningTokenColumn  = "hooks.signing_token"
 	hookURLVariablesColumn  = "hooks.url_variables"
 	hookCustomHeadersColumn = "hooks.custom_headers"
 )
@@ -26,6 +27,7 @@ const (
 // hookColumns renames the sealed columns so they land in hookRow's byte
 // fields and not in model.Hook's plain ones.
 const hookColumns = `h.id, h.kind, h.project_id, h.group_id, h.url AS url_sealed, h.token AS token_sealed,
+	h.signing_token AS signing_token_sealed,
 	h.url_variables AS url_variables_sealed, h.custom_headers AS custom_headers_sealed, h.name, h.description,
 	h.events AS events_bits, h.push_events_branch_filter, h.branch_filter_strategy, h.enable_ssl_verification,
 	h.custom_webhook_template, h.recent_failures, h.disabled_until, h.created_at, h.updated_at`
@@ -38,6 +40,7 @@ type hookRow struct {
 	model.Hook
 	URLSealed           []byte `db:"url_sealed"`
 	TokenSealed         []byte `db:"token_sealed"`
+	SigningTokenSealed  []byte `db:"signing_token_sealed"`
 	URLVariablesSealed  []byte `db:"url_variables_sealed"`
 	CustomHeadersSealed []byte `db:"custom_headers_sealed"`
 	EventsBits          int64  `db:"events_bits"`
@@ -52,6 +55,9 @@ func (s *Store) openHook(r *hookRow) (model.Hook, error) {
 		return model.Hook{}, fmt.Errorf("hook %d: %w", h.ID, err)
 	}
 	if h.Token, err = s.cipher.OpenString(hookTokenColumn, r.TokenSealed); err != nil {
+		return model.Hook{}, fmt.Errorf("hook %d: %w", h.ID, err)
+	}
+	if h.SigningToken, err = s.cipher.OpenString(hookSigningTokenColumn, r.SigningTokenSealed); err != nil {
 		return model.Hook{}, fmt.Errorf("hook %d: %w", h.ID, err)
 	}
 	if h.URLVariables, err = s.openHookMap(hookURLVariablesColumn, r.URLVariablesSealed); err != nil {
@@ -94,7 +100,7 @@ func (s *Store) sealHookMap(column string, m map[string]string) ([]byte, error) 
 
 // sealedHook is a hook's secret columns, sealed.
 type sealedHook struct {
-	url, token, vars, headers []byte
+	url, token, signingToken, vars, headers []byte
 }
 
 func (s *Store) sealHook(h *model.Hook) (sealedHook, error) {
@@ -107,10 +113,11 @@ func (s *Store) sealHook(h *model.Hook) (sealedHook, error) {
 		return sealedHook{}, err
 	}
 	return sealedHook{
-		url:     s.cipher.SealString(hookURLColumn, h.URL),
-		token:   s.cipher.SealString(hookTokenColumn, h.Token),
-		vars:    vars,
-		headers: headers,
+		url:          s.cipher.SealString(hookURLColumn, h.URL),
+		token:        s.cipher.SealString(hookTokenColumn, h.Token),
+		signingToken: s.cipher.SealString(hookSigningTokenColumn, h.SigningToken),
+		vars:         vars,
+		headers:      headers,
 	}, nil
 }
 
@@ -153,11 +160,11 @@ func (s *Store) CreateHook(ctx context.Context, h *model.Hook) error {
 			return err
 		}
 		err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO hooks
-			(kind, project_id, group_id, url, token, url_variables, custom_headers, name, description, events,
+			(kind, project_id, group_id, url, token, signing_token, url_variables, custom_headers, name, description, events,
 			 push_events_branch_filter, branch_filter_strategy, enable_ssl_verification, custom_webhook_template,
 			 recent_failures, disabled_until, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?) RETURNING id`),
-			h.Kind, h.ProjectID, h.GroupID, sealed.url, sealed.token, sealed.vars, sealed.headers, h.Name, h.Description,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?) RETURNING id`),
+			h.Kind, h.ProjectID, h.GroupID, sealed.url, sealed.token, sealed.signingToken, sealed.vars, sealed.headers, h.Name, h.Description,
 			int64(h.Events), h.PushEventsBranchFilter, h.BranchFilterStrategy, h.EnableSSLVerification,
 			h.CustomWebhookTemplate, now, now).Scan(&h.ID)
 		if err != nil {
@@ -264,11 +271,11 @@ func (s *Store) UpdateHook(ctx context.Context, h *model.Hook) error {
 	}
 	return s.tx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE hooks SET
-			url = ?, token = ?, url_variables = ?, custom_headers = ?, name = ?, description = ?, events = ?,
+			url = ?, token = ?, signing_token = ?, url_variables = ?, custom_headers = ?, name = ?, description = ?, events = ?,
 			push_events_branch_filter = ?, branch_filter_strategy = ?, enable_ssl_verification = ?,
 			custom_webhook_template = ?, updated_at = ?
 			WHERE id = ? AND updated_at = ?`),
-			sealed.url, sealed.token, sealed.vars, sealed.headers, h.Name, h.Description, int64(h.Events),
+			sealed.url, sealed.token, sealed.signingToken, sealed.vars, sealed.headers, h.Name, h.Description, int64(h.Events),
 			h.PushEventsBranchFilter, h.BranchFilterStrategy, h.EnableSSLVerification, h.CustomWebhookTemplate,
 			now, h.ID, read)
 		if err != nil {
@@ -304,7 +311,7 @@ func (s *Store) DeleteHook(ctx context.Context, id int64) error {
 	})
 }
 
-// HookQuery selects the hooks an event fans out to (SPEC §4.1).
+// HookQuery selects the hooks an event fans out to.
 type HookQuery struct {
 	// ProjectID selects the project's hooks (0: none).
 	ProjectID int64

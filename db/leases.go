@@ -32,14 +32,25 @@ func (s *Store) RegisterInstance(ctx context.Context, in Instance) error {
 
 // Heartbeat says the instance is alive at now and renews every lease it
 // owns until leaseUntil, in one transaction. It returns how many leases it
-// renewed.
-func (s *Store) Heartbeat(ctx context.Context, instanceID string, now, leaseUntil time.Time) (int64, error) {
+// renewed. An instance whose record is gone (another instance took it for
+// dead after a long pause, and released its leases) is recorded again.
+func (s *Store) Heartbeat(ctx context.Context, in Instance, leaseUntil time.Time) (int64, error) {
 	var n int64
+	instanceID, now := in.ID, in.HeartbeatAt
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE instances SET heartbeat_at = ? WHERE id = ?`), now.UTC(), instanceID); err != nil {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE instances SET heartbeat_at = ? WHERE id = ?`), now.UTC(), instanceID)
+		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE deliveries SET available_at = ? WHERE lease_owner = ?`), leaseUntil.UTC(), instanceID)
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO instances (id, hostname, pid, started_at, heartbeat_at)
+				VALUES (?, ?, ?, ?, ?)`), in.ID, in.Hostname, in.PID, in.StartedAt.UTC(), now.UTC()); err != nil {
+				return err
+			}
+		}
+		res, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE deliveries SET available_at = ? WHERE lease_owner = ?`), leaseUntil.UTC(), instanceID)
 		if err != nil {
 			return err
 		}
@@ -50,6 +61,15 @@ func (s *Store) Heartbeat(ctx context.Context, instanceID string, now, leaseUnti
 		return 0, fmt.Errorf("heartbeat: %w", err)
 	}
 	return n, nil
+}
+
+// Instances lists the registered instances, oldest first.
+func (s *Store) Instances(ctx context.Context) ([]Instance, error) {
+	var out []Instance
+	if err := s.sel(ctx, &out, `SELECT id, hostname, pid, started_at, heartbeat_at FROM instances ORDER BY started_at, id`); err != nil {
+		return nil, fmt.Errorf("instances: %w", err)
+	}
+	return out, nil
 }
 
 // UnregisterInstance removes a stopping engine's record. Its leases must

@@ -126,7 +126,7 @@ func testHeartbeatRenewsTheOwnersLeases(t *testing.T) {
 	}
 	for i := 0; i < 4; i++ {
 		f.now = f.now.Add(20 * time.Second)
-		n, err := f.s.Heartbeat(ctx, "a", f.now, f.now.Add(30*time.Second))
+		n, err := f.s.Heartbeat(ctx, db.Instance{ID: "a", StartedAt: f.now, HeartbeatAt: f.now}, f.now.Add(30*time.Second))
 		if err != nil || n != 3 {
 			t.Fatalf("heartbeat renewed %d (%v), want 3", n, err)
 		}
@@ -186,5 +186,33 @@ func testRecordOutcomesSkipsDeletedHooks(t *testing.T) {
 		URL: "http://127.0.0.1:9/hook", ResponseStatus: "200"}, Success: true, CountsForState: true}})
 	if err != nil || res.Recorded != 0 {
 		t.Fatalf("got %+v %v, want nothing recorded", res, err)
+	}
+}
+
+// An instance taken for dead (its record removed after a long pause) is
+// recorded again by its next heartbeat.
+func TestHeartbeatRecordsAnInstanceTakenForDead(t *testing.T) {
+	dbtest.EachBackend(t, testHeartbeatRecordsAnInstanceTakenForDead)
+}
+
+func testHeartbeatRecordsAnInstanceTakenForDead(t *testing.T) {
+	f := newLeaseFixture(t, 0)
+	f.now = f.now.Add(time.Minute)
+	if _, err := f.s.ReleaseOrphanedLeases(ctx, "b", f.now, f.now.Add(-30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Heartbeat(ctx, db.Instance{ID: "a", Hostname: "h", PID: 7, StartedAt: f.now, HeartbeatAt: f.now}, f.now.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// Alive again: a sweep by another instance keeps what "a" leases.
+	if got := f.claim(t, "a"); len(got) != 0 {
+		t.Fatalf("claimed %d, want none (no deliveries)", len(got))
+	}
+	if n, err := f.s.ReleaseOrphanedLeases(ctx, "b", f.now, f.now.Add(-30*time.Second)); err != nil || n != 0 {
+		t.Fatalf("released %d (%v)", n, err)
+	}
+	list, err := f.s.Instances(ctx)
+	if err != nil || len(list) != 2 || list[0].ID+list[1].ID != "ba" || list[1].PID != 7 {
+		t.Fatalf("instances %+v (%v), want a and b", list, err)
 	}
 }

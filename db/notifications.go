@@ -218,7 +218,7 @@ func chainGroupIDs(chain []model.NotificationSetting) []int64 {
 }
 
 // EffectiveNotificationSetting returns the setting that decides a user's
-// e-mail about a project or group (SPEC §7): the thing's own setting unless
+// e-mail about a project or group: the thing's own setting unless
 // it is "global", else the nearest ancestor group's that is not, else the
 // user's global setting. Recipient selection asks this; for a custom result,
 // EventEnabled says whether an event is wanted.

@@ -67,13 +67,46 @@ type ProjectFilter struct {
 	VisibleTo int64 // 0: all (administrators)
 	// GroupIDs limits to projects directly in these groups.
 	GroupIDs []int64
-	Search   string
-	Page     Page
+	// Search matches the name and path; with SearchNamespaces the full path
+	// too (GitLab's search_namespaces).
+	Search           string
+	SearchNamespaces bool
+	// Access, when its User is set, keeps the projects where that user's
+	// effective level (a project membership, or through its group and the
+	// group's ancestors) is at least MinLevel, or with Owned, Owner.
+	Access AccessFilter
+	// None selects nothing (a visibility no project has).
+	None bool
+	// Order is the sort column ("" keeps the full path order) and Desc its
+	// direction.
+	Order ProjectOrder
+	Desc  bool
+	Page  Page
 }
+
+// ProjectOrder is a column projects are listed by.
+type ProjectOrder string
+
+// Project orders the store knows; the API maps GitLab's others onto them.
+const (
+	ProjectByID        ProjectOrder = "id"
+	ProjectByName      ProjectOrder = "name"
+	ProjectByPath      ProjectOrder = "path"
+	ProjectByCreatedAt ProjectOrder = "created_at"
+)
+
+// projectAccessCTE extends groupAccessCTE to projects: a project's rows
+// are the user's project membership and their levels in its group.
+const projectAccessCTE = groupAccessCTE + `,
+	pl(id, lvl) AS (
+		SELECT source_id, access_level FROM members WHERE user_id = :me AND source_type = 'Project'
+		UNION ALL SELECT projects.id, gl.lvl FROM projects JOIN gl ON projects.group_id = gl.id)`
 
 // visibleProjectsSQL selects the IDs of projects a user can see: their own
 // memberships and everything under groups they are members of.
-const visibleProjectsSQL = `WITH RECURSIVE
+const visibleProjectsSQL = `WITH RECURSIVE ` + visibleProjectsCTE
+
+const visibleProjectsCTE = `
 	mg(id) AS (SELECT source_id FROM members WHERE user_id = :uid AND source_type = 'Namespace'
 		UNION SELECT groups.id FROM groups JOIN mg ON groups.parent_id = mg.id),
 	vp(id) AS (SELECT id FROM projects WHERE group_id IN (SELECT id FROM mg)
@@ -81,13 +114,26 @@ const visibleProjectsSQL = `WITH RECURSIVE
 
 // Projects lists projects by full path with the total count.
 func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project, int, error) {
-	var cte string
+	if f.None {
+		return []model.Project{}, 0, nil
+	}
+	var visible, access string
 	where := []string{"1=1"}
 	args := map[string]any{"uid": f.VisibleTo}
 	if f.VisibleTo != 0 {
-		cte = visibleProjectsSQL
+		visible = visibleProjectsCTE
 		where = append(where, "p.id IN (SELECT id FROM vp)")
 	}
+	if a := f.Access; a.User != 0 {
+		access = projectAccessCTE
+		args["me"] = a.User
+		where = append(where, "p.id IN (SELECT id FROM pl GROUP BY id HAVING MAX(lvl) >= :min)")
+		args["min"] = max(a.MinLevel, model.Guest)
+		if a.Owned {
+			args["min"] = model.Owner
+		}
+	}
+	cte := withCTEs(visible, access)
 	if f.GroupIDs != nil {
 		if len(f.GroupIDs) == 0 {
 			return []model.Project{}, 0, nil
@@ -96,7 +142,11 @@ func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project,
 		args["groups"] = f.GroupIDs
 	}
 	if f.Search != "" {
-		where = append(where, `(lower(p.name) LIKE :q ESCAPE '\' OR lower(p.path) LIKE :q ESCAPE '\')`)
+		if f.SearchNamespaces {
+			where = append(where, `(lower(p.name) LIKE :q ESCAPE '\' OR lower(p.full_path) LIKE :q ESCAPE '\' OR lower(p.full_name) LIKE :q ESCAPE '\')`)
+		} else {
+			where = append(where, `(lower(p.name) LIKE :q ESCAPE '\' OR lower(p.path) LIKE :q ESCAPE '\')`)
+		}
 		args["q"] = "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 	}
 	w := strings.Join(where, " AND ")
@@ -106,7 +156,23 @@ func (s *Store) Projects(ctx context.Context, f ProjectFilter) ([]model.Project,
 	}
 	args["limit"], args["offset"] = f.Page.PerPage, f.Page.Offset()
 	out := []model.Project{}
-	if err := s.named(ctx, &out, false, cte+` SELECT `+projectColumns+` FROM projects p WHERE `+w+` ORDER BY lower(p.full_path) LIMIT :limit OFFSET :offset`, args); err != nil {
+	order := "lower(p.full_path)"
+	switch f.Order {
+	case ProjectByID:
+		order = "p.id"
+	case ProjectByName:
+		order = "lower(p.name)"
+	case ProjectByPath:
+		order = "lower(p.path)"
+	case ProjectByCreatedAt:
+		order = "p.created_at"
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	order += dir + ", p.id" + dir
+	if err := s.named(ctx, &out, false, cte+` SELECT `+projectColumns+` FROM projects p WHERE `+w+` ORDER BY `+order+` LIMIT :limit OFFSET :offset`, args); err != nil {
 		return nil, 0, fmt.Errorf("list projects: %w", err)
 	}
 	return out, total, nil

@@ -83,10 +83,11 @@ func sqliteUniqueViolation(err error) bool {
 var sqliteDialect = &dialect{name: "sqlite", goose: goose.DialectSQLite3}
 
 // firstInsertedID returns the ID of the first of n rows one INSERT
-// statement just added. SQLite gives a table without AUTOINCREMENT rowids
-// one above the largest so far, so the rows of one INSERT inside the write
-// transaction (no other writer can interleave) are consecutive, ending at
-// the last insert rowid. A PostgreSQL backend uses RETURNING instead.
+// statement just added. SQLite gives each new row of an AUTOINCREMENT table
+// (migration 00090: IDs are never reused) one above the largest rowid it
+// ever handed out, so the rows of one INSERT inside the write transaction
+// (no other writer can interleave) are consecutive, ending at the last
+// insert rowid. A PostgreSQL backend uses RETURNING instead.
 func firstInsertedID(res sql.Result, n int) (int64, error) {
 	last, err := res.LastInsertId()
 	if err != nil {

@@ -95,7 +95,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	p, err := goose.NewProvider(s.d.goose, s.w.DB, files, opts...)
+	p, err := goose.NewProvider(s.d.goose, s.w.DB, files, append(opts, goose.WithGoMigrations(goMigrations(sqlx.BindType(s.w.DriverName()))...))...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -91,4 +93,94 @@ func RandomToken(n int) string {
 func (s *Store) SetTokenExpiry(ctx context.Context, id int64, at *time.Time) error {
 	defer s.forgetAuth()
 	return s.exec(ctx, errTokenNotFound, `UPDATE personal_access_tokens SET expires_at = ? WHERE id = ?`, at, id)
+}
+
+// Token returns a token by ID.
+func (s *Store) Token(ctx context.Context, id int64) (*model.PersonalAccessToken, error) {
+	var t model.PersonalAccessToken
+	return &t, s.get(ctx, &t, errTokenNotFound, `SELECT `+tokenColumns+` FROM personal_access_tokens WHERE id = ?`, id)
+}
+
+// TokenFilter selects tokens for GET /personal_access_tokens.
+type TokenFilter struct {
+	// UserID keeps one user's tokens (0: everyone's).
+	UserID int64
+	// State is "active", "inactive" or "" (both), at Now.
+	State string
+	Now   time.Time
+	// Revoked, when set, keeps revoked (true) or unrevoked tokens.
+	Revoked *bool
+	// Search matches the name, case-insensitively.
+	Search string
+	Page   Page
+}
+
+// ListTokens lists tokens by ID with the total count.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]model.PersonalAccessToken, int, error) {
+	where, args := "1=1", []any{}
+	if f.UserID != 0 {
+		where += " AND user_id = ?"
+		args = append(args, f.UserID)
+	}
+	switch f.State {
+	case "active":
+		where += " AND revoked = FALSE AND (expires_at IS NULL OR expires_at > ?)"
+		args = append(args, f.Now)
+	case "inactive":
+		where += " AND (revoked = TRUE OR (expires_at IS NOT NULL AND expires_at <= ?))"
+		args = append(args, f.Now)
+	}
+	if f.Revoked != nil {
+		where += " AND revoked = ?"
+		args = append(args, *f.Revoked)
+	}
+	if f.Search != "" {
+		where += " AND lower(name) LIKE ?"
+		args = append(args, "%"+strings.ToLower(f.Search)+"%")
+	}
+	var total int
+	if err := s.get(ctx, &total, nil, `SELECT COUNT(*) FROM personal_access_tokens WHERE `+where, args...); err != nil {
+		return nil, 0, fmt.Errorf("count tokens: %w", err)
+	}
+	out := []model.PersonalAccessToken{}
+	err := s.sel(ctx, &out, `SELECT `+tokenColumns+` FROM personal_access_tokens WHERE `+where+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(args, f.Page.PerPage, f.Page.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, total, nil
+}
+
+// errTokenRevoked answers a rotation of a token that is no longer active.
+var errTokenRevoked = model.BadRequest("400 Bad request - Token already revoked")
+
+// RotateToken revokes t and issues its successor with the same owner, name
+// and scopes, expiring at expires (GitLab's rotation), in one transaction:
+// of two concurrent rotations only one succeeds. It returns the new
+// token's secret, shown this once.
+func (s *Store) RotateToken(ctx context.Context, t *model.PersonalAccessToken, expires *time.Time) (string, *model.PersonalAccessToken, error) {
+	defer s.forgetAuth()
+	raw := NewTokenValue()
+	n := &model.PersonalAccessToken{UserID: t.UserID, Name: t.Name, Scopes: t.Scopes, ExpiresAt: expires, CreatedAt: s.Now()}
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE personal_access_tokens SET revoked = TRUE WHERE id = ? AND revoked = FALSE`), t.ID)
+		if err != nil {
+			return fmt.Errorf("rotate token: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return errTokenRevoked
+		}
+		err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO personal_access_tokens
+			(user_id, name, token_digest, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			n.UserID, n.Name, Digest(raw), n.Scopes, n.ExpiresAt, n.CreatedAt).Scan(&n.ID)
+		if err != nil {
+			return fmt.Errorf("rotate token: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	t.Revoked = true
+	return raw, n, nil
 }

@@ -17,9 +17,9 @@ import (
 // received (GitLab's WebHookService::InternalErrorResponse::ERROR_MESSAGE).
 const InternalError = "internal error"
 
-// Limits of SPEC §4.2 (GitLab's WebHookService constants).
+// Request and response limits (GitLab's WebHookService constants).
 const (
-	MaxRequestBody         = 25 << 20
+	MaxRequestBody         = model.MaxRequestBody
 	MaxResponseBody        = 8 << 10
 	MaxResponseHeaders     = 50
 	MaxResponseHeaderValue = 1 << 10
@@ -37,7 +37,7 @@ var (
 )
 
 // Attempt is the record of one delivery attempt: everything a hook log row
-// holds (SPEC §5), already redacted, so the engine stores it as it is.
+// holds, already redacted, so the engine stores it as it is.
 type Attempt struct {
 	// Trigger is the trigger's scope, e.g. "push_hooks".
 	Trigger string
@@ -88,7 +88,7 @@ func (a Attempt) ResponseStatus() string {
 }
 
 // Success reports whether the attempt counts as a success for
-// auto-disabling (SPEC §4.6): a 2xx or 3xx response.
+// auto-disabling: a 2xx or 3xx response.
 func (a Attempt) Success() bool {
 	return a.StatusCode >= 200 && a.StatusCode < 400
 }

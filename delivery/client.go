@@ -22,8 +22,8 @@ type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
-// guardedDialer connects only to addresses the outbound policy allows
-// (SPEC §4.4). It resolves the host itself, judges every address, dials
+// guardedDialer connects only to addresses the outbound policy allows.
+// It resolves the host itself, judges every address, dials
 // the allowed ones by IP, and judges the socket's address again in the
 // dialer's Control hook right before connect(2). So what is checked is what
 // is connected to: a DNS answer that changes between save time and send

@@ -25,7 +25,7 @@ import (
 var errIncorrectPassword = errors.New("incorrect password for the client certificate key")
 
 // loadClientCertificate reads the instance's client certificate for mutual
-// TLS (SPEC §4.2, --tls-client-cert-file): one PEM file with the
+// TLS (--tls-client-cert-file): one PEM file with the
 // certificate, any intermediates after it, and the private key. The key may
 // be unencrypted (PKCS #1, SEC 1 or PKCS #8), encrypted PKCS #8 ("ENCRYPTED
 // PRIVATE KEY": PBES2 with PBKDF2 and AES-CBC or 3DES-CBC, what OpenSSL 3

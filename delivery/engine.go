@@ -57,6 +57,10 @@ type EngineOptions struct {
 	// finds deliveries published by another process and leases that ran
 	// out (default 1s).
 	Poll time.Duration
+	// Calls counts deliveries against web_hook_calls; nil counts in this
+	// process's memory (one instance). Instances sharing a database use
+	// SharedCalls.
+	Calls CallCounter
 	// PruneEvery is how often old log rows are deleted (default 10m).
 	PruneEvery time.Duration
 	// ExternalURL makes image URLs in payloads absolute.
@@ -83,17 +87,19 @@ type EngineOptions struct {
 // Every lease names this engine's instance ID. Room in memory (room.go) is
 // reserved before deliveries are taken, so its bounds hold.
 type Engine struct {
-	store   *db.Store
-	sender  *Sender
-	opt     EngineOptions
-	log     *slog.Logger
-	now     func() time.Time
-	id      string // this instance: the owner of its leases
-	pub     *Publisher
-	metrics *metrics
-	limiter *callLimiter
-	room    *room
-	events  *eventCache // recent events with their prepared payloads
+	store    *db.Store
+	sender   *Sender
+	opt      EngineOptions
+	log      *slog.Logger
+	now      func() time.Time
+	id       string      // this instance: the owner of its leases
+	instance db.Instance // its record, set by Run
+	pub      *Publisher
+	metrics  *metrics
+	limiter  *callLimiter // drops logged this minute, and the default Calls
+	calls    CallCounter
+	room     *room
+	events   *eventCache // recent events with their prepared payloads
 
 	wake  chan struct{} // deliveries are due in the outbox
 	freed chan struct{} // a held delivery finished: the claimer may take more
@@ -142,12 +148,15 @@ func NewEngine(store *db.Store, sender *Sender, opt EngineOptions) *Engine {
 		opt.Now = time.Now
 	}
 	e := &Engine{store: store, sender: sender, opt: opt, log: opt.Logger, now: opt.Now, id: uuid.NewString(),
-		limiter: newCallLimiter(), events: newEventCache(eventCacheEvents, eventCacheBytes),
+		limiter: newCallLimiter(), calls: opt.Calls, events: newEventCache(eventCacheEvents, eventCacheBytes),
 		room:  newRoom(heldPerWorker*opt.Workers, heldRounds*opt.PerHook, opt.MaxHeldBytes),
 		wake:  make(chan struct{}, 1),
 		freed: make(chan struct{}, 1),
 		hot:   make(chan []hotJob, 256),
 		ready: make(chan []Job, 4)}
+	if e.calls == nil {
+		e.calls = e.limiter
+	}
 	e.metrics = newMetrics(e)
 	if opt.Registerer != nil {
 		e.metrics.register(opt.Registerer)
@@ -205,6 +214,9 @@ type finished struct {
 // then.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.register(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	jobs := make(chan Job)

@@ -23,6 +23,9 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 	e = newEngineEnv(t, append([]func(*EngineOptions){func(o *EngineOptions) {
 		o.Workers, o.PerHook, o.Heartbeat = 1, 1, time.Hour
 	}}, mutate...)...)
+	// Long enough that no send held here times out, however slow the
+	// machine.
+	e.settings(func(s *model.Settings) { s.WebhookTimeout = 60 })
 	held := make(chan struct{})
 	var once sync.Once
 	release = func() { once.Do(func() { close(held) }) }
@@ -36,10 +39,12 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 	for i := 0; i < n; i++ {
 		e.publish(e.push("refs/heads/main"))
 	}
+	// Every delivery is the engine's (published leased, or claimed if the
+	// engine was not running yet) and one is on the wire.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rcv.requests()) < 1 {
+	for held, _ := e.engine.room.held(); held < n || len(rcv.requests()) < 1; held, _ = e.engine.room.held() {
 		if time.Now().After(deadline) {
-			t.Fatal("no request reached the receiver")
+			t.Fatalf("the engine holds %d deliveries and sent %d, want %d held and one on the wire", held, len(rcv.requests()), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -83,7 +88,7 @@ func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
 }
 
 func testEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
-	e, h, _, release := holding(t, 3, http.StatusInternalServerError)
+	e, h, rcv, release := holding(t, 3, http.StatusInternalServerError)
 	e.clock.Advance(2 * e.engine.opt.Lease)
 	ctx := context.Background()
 	now := e.clock.Now()
@@ -92,10 +97,12 @@ func testEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
 		t.Fatalf("another instance claimed %d (%v), want 3", len(taken), err)
 	}
 	release()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for metricCount(e.engine.metrics.leasesLost) < 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("leases lost: %v, want 3", metricCount(e.engine.metrics.leasesLost))
+			n, b := e.engine.room.held()
+			t.Fatalf("leases lost: %v, want 3 (receiver got %d requests; engine holds %d, %d bytes)",
+				metricCount(e.engine.metrics.leasesLost), len(rcv.requests()), n, b)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -225,4 +232,47 @@ func testEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
 	if r.count != 0 || r.bytes != 0 || len(r.perHook) != 0 {
 		t.Fatalf("after the last send the engine still counts %d held, %d bytes, %v per hook", r.count, r.bytes, r.perHook)
 	}
+}
+
+// A delivery to a hook with a custom template holds, in the engine's
+// accounting, its payload and all its template can render — not the
+// payload alone.
+func TestEngineCountsWhatATemplateCanRender(t *testing.T) {
+	dbtest.EachBackend(t, testEngineCountsWhatATemplateCanRender)
+}
+
+func testEngineCountsWhatATemplateCanRender(t *testing.T) {
+	const tmpl = `{"a":"{{project.name}}","b":{{commits}},"c":"{{ref}}"}`
+	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 1, 1 })
+	held := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(held) }) }
+	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-held })
+	t.Cleanup(release)
+	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
+	h.CustomWebhookTemplate = tmpl
+	if err := e.store.UpdateHook(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	body := e.push("refs/heads/main")
+	e.publish(body) // on the wire
+	e.publish(body) // held
+	want := 2 * model.HeldBytes(tmpl, int64(len(body)))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, bytes := e.engine.room.held()
+		if n == 2 && bytes == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("held %d deliveries of %d bytes, want 2 of %d", n, bytes, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if want <= 2*int64(len(body)) {
+		t.Fatalf("the template's bound %d adds nothing to the payloads (%d bytes)", want, 2*len(body))
+	}
+	release()
+	e.logs(h.ID, 2)
 }

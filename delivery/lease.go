@@ -16,8 +16,8 @@ import (
 func (e *Engine) register(ctx context.Context) error {
 	now := e.now()
 	host, _ := os.Hostname()
-	if err := e.store.RegisterInstance(ctx, db.Instance{ID: e.id, Hostname: host, PID: os.Getpid(),
-		StartedAt: now, HeartbeatAt: now}); err != nil {
+	e.instance = db.Instance{ID: e.id, Hostname: host, PID: os.Getpid(), StartedAt: now, HeartbeatAt: now}
+	if err := e.store.RegisterInstance(ctx, e.instance); err != nil {
 		return fmt.Errorf("start delivery engine: %w", err)
 	}
 	staleBefore := now.Add(-e.opt.Lease)
@@ -48,8 +48,9 @@ func (e *Engine) heartbeatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		now := e.now()
-		if _, err := e.store.Heartbeat(ctx, e.id, now, e.leaseUntil(now)); err != nil && ctx.Err() == nil {
+		in := e.instance
+		in.HeartbeatAt = e.now()
+		if _, err := e.store.Heartbeat(ctx, in, e.leaseUntil(in.HeartbeatAt)); err != nil && ctx.Err() == nil {
 			e.log.Error("renew delivery leases", "err", err)
 		}
 	}

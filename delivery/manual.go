@@ -11,7 +11,7 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// Test and Resend (SPEC §6) send one request at once, outside the outbox,
+// Test and Resend send one request at once, outside the outbox,
 // on behalf of a user waiting for the answer. Both write their log row —
 // and the hook's auto-disable state — before they return.
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hooklab/hooklab/db"
 	"github.com/hooklab/hooklab/model"
@@ -30,6 +31,9 @@ type Publisher struct {
 	mu      sync.Mutex
 	pending []*pubReq
 	leading bool
+	// For tests: group commits made, and the most one call made.
+	commits     atomic.Int64
+	mostByACall atomic.Int64
 }
 
 // NewPublisher makes a publisher over the store.
@@ -88,6 +92,12 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 		r.pub.Events = append(r.pub.Events, db.PublishEvent{Event: ev, Payload: body, FireHooks: fire[i]})
 		r.payloads[i] = NewStoredPayload(body, nil)
 	}
+	// Branch filters are decided here, on a reader, so that each publisher
+	// pays for its own refs and filters — never inside the write
+	// transaction every publisher shares.
+	if err := p.store.DecideBranchFilters(ctx, &r.pub); err != nil {
+		return db.PublishResult{}, err
+	}
 
 	p.mu.Lock()
 	p.pending = append(p.pending, r)
@@ -108,6 +118,8 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 	p.pending = nil
 	p.mu.Unlock()
 	p.commit(context.WithoutCancel(ctx), batch)
+	p.commits.Add(1)
+	made := int64(1)
 	p.mu.Lock()
 	if len(p.pending) > 0 {
 		close(p.pending[0].lead)
@@ -115,6 +127,8 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 		p.leading = false
 	}
 	p.mu.Unlock()
+	for most := p.mostByACall.Load(); made > most && !p.mostByACall.CompareAndSwap(most, made); most = p.mostByACall.Load() {
+	}
 	return r.res, r.err
 }
 
@@ -215,7 +229,7 @@ func (e *Engine) took(ctx context.Context, batch []*pubReq, pubs []db.Publicatio
 			e.events.put(de, o.r.payloads[o.i])
 			continue
 		}
-		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: int64(len(o.r.pub.Events[o.i].Payload))})
+		hot = append(hot, hotJob{d: d, event: de, p: o.r.payloads[o.i], size: d.Size})
 	}
 	if len(hot) > 0 && !e.handOver(hot) {
 		// The engine stopped meanwhile: the outbox keeps them.

@@ -28,7 +28,7 @@ type Options struct {
 	// Version is Hooklab's version, sent as User-Agent: GitLab/<Version>.
 	Version string
 	// ExternalURL is the instance's external URL: X-Gitlab-Instance, and
-	// the base of rewritten image URLs (SPEC §3.2).
+	// the base of rewritten image URLs.
 	ExternalURL string
 	// URLHashKey is the secret that salts the hash of a hook's interpolated
 	// URL kept in each log row (see URLHash).
@@ -55,7 +55,7 @@ type Options struct {
 }
 
 // Sender sends single webhook delivery attempts exactly as GitLab does
-// (SPEC §4.2–4.4) and returns their redacted log records (§5). One Sender
+// and returns their redacted log records (§5). One Sender
 // is shared by the engine, Test and Resend: it holds the keep-alive
 // connection pools. It is safe for concurrent use.
 type Sender struct {
@@ -158,7 +158,7 @@ type Payload struct {
 }
 
 // NewPayload prepares an event payload: a copy of it with relative Markdown
-// image URLs made absolute under the instance's external URL (SPEC §3.2).
+// image URLs made absolute under the instance's external URL.
 // event itself is not modified. Hooks with a custom template render it
 // against this copy.
 func (s *Sender) NewPayload(event *model.JSONObject) *Payload {
@@ -171,8 +171,8 @@ func (s *Sender) NewPayload(event *model.JSONObject) *Payload {
 }
 
 // NewVerbatimPayload prepares a body that is sent exactly as given, with no
-// image rewriting and no custom template: Resend's stored request body
-// (SPEC §6.2). It must be JSON.
+// image rewriting and no custom template: Resend's stored request body.
+// It must be JSON.
 func NewVerbatimPayload(body []byte) (*Payload, error) {
 	if !json.Valid(body) {
 		return nil, model.BadRequest("request body is not valid JSON")
@@ -230,7 +230,9 @@ func (p *Payload) render(h *model.Hook) (body, logBody []byte, stored bool, err 
 	if err != nil {
 		return nil, nil, false, err
 	}
-	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj)
+	// The limit stops a template that pastes a large field many times
+	// before its output is built.
+	body, err = model.RenderTemplate(h.CustomWebhookTemplate, obj, MaxRequestBody)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -297,6 +299,10 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"no payload to send", ErrRequest})
 	}
 	body, logBody, stored, err := r.Payload.render(h)
+	if errors.Is(err, model.ErrTemplateTooLarge) {
+		a.RequestData = []byte(`{"oversize":true}`)
+		return fail(&attemptError{err.Error(), ErrTooLarge})
+	}
 	if err != nil {
 		// A template error sends nothing and logs empty request data.
 		a.RequestData = []byte("{}")
@@ -315,6 +321,11 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 	if err != nil {
 		return fail(&attemptError{err.Error(), err})
 	}
+	if h.SigningToken != "" {
+		if e := sign(header, a.RequestHeaders, h.SigningToken, time.Now(), body); e != nil {
+			return fail(e)
+		}
+	}
 
 	timeout := time.Duration(r.Settings.WebhookTimeout) * time.Second
 	if timeout <= 0 {
@@ -328,9 +339,6 @@ func (s *Sender) Send(ctx context.Context, r Request) Attempt {
 		return fail(&attemptError{"URI is invalid", ErrRequest})
 	}
 	req.Header = header
-	if host, ok := customHost(h.CustomHeaders); ok {
-		req.Host = host
-	}
 	if target.BasicAuth {
 		req.SetBasicAuth(target.Username, target.Password)
 	}
@@ -366,7 +374,7 @@ func maskedURL(stored string) string {
 	return model.MaskURLUserinfo(stored)
 }
 
-// headers builds the request headers (SPEC §4.3) and their log form.
+// headers builds the request headers and their log form.
 // Custom headers go first and the delivery headers are set over them, so a
 // custom header never replaces a delivery header, whatever its case
 // (http.Header keys are canonical).
@@ -384,16 +392,9 @@ func (s *Sender) headers(r *Request) (http.Header, map[string]string) {
 	if key == "" {
 		key = uuid.NewString()
 	}
-	builtins := [...][2]string{
-		{"Content-Type", "application/json"},
-		{"User-Agent", s.userAgent},
-		{"Idempotency-Key", key},
-		{"X-Gitlab-Event", event},
-		{"X-Gitlab-Webhook-UUID", uuid.NewString()},
-		{"X-Gitlab-Instance", s.externalURL},
-		{model.TokenHeader, removeLineBreaks(h.Token)},
-		{"X-Gitlab-Event-UUID", eventUUID},
-	}
+	builtins := model.DeliveryHeaders(model.DeliveryHeaderValues{UserAgent: s.userAgent, IdempotencyKey: key,
+		Event: event, WebhookUUID: uuid.NewString(), Instance: s.externalURL, Token: removeLineBreaks(h.Token),
+		EventUUID: eventUUID})
 
 	header := make(http.Header, len(builtins)+len(h.CustomHeaders))
 	logged := make(map[string]string, len(builtins)+len(h.CustomHeaders))
@@ -405,7 +406,9 @@ func (s *Sender) headers(r *Request) (http.Header, map[string]string) {
 		}
 		slices.Sort(customNames)
 		for _, name := range customNames {
-			if overridden(name, builtins[:], h.Token != "") {
+			// A connection-level header (Host, hop-by-hop) is refused on
+			// save; one stored before that is not sent either.
+			if overridden(name, builtins[:], h.Token != "") || model.ConnectionHeader(name) {
 				continue
 			}
 			header.Set(name, h.CustomHeaders[name])
@@ -432,17 +435,6 @@ func overridden(name string, builtins [][2]string, hasToken bool) bool {
 		}
 	}
 	return false
-}
-
-// customHost returns a custom Host header's value: Go sends req.Host, not a
-// Host entry of the header map, and GitLab's Net::HTTP honours one.
-func customHost(custom map[string]string) (string, bool) {
-	for name, v := range custom {
-		if strings.EqualFold(name, "Host") {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // removeLineBreaks is GitLab's Utils.remove_line_breaks for the token; a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -588,21 +589,28 @@ func TestTruncateBytes(t *testing.T) {
 	}
 }
 
-func TestSendCustomHostHeader(t *testing.T) {
-	// Net::HTTP sends a custom Host header as given; Go needs req.Host for it.
+func TestSendIgnoresConnectionHeaders(t *testing.T) {
+	// A custom Host header would send the token and secret headers to
+	// another virtual host on the same address; hooks can no longer save
+	// one, and one saved before is not sent, nor other connection-level
+	// headers.
 	s := newTestSender(t)
 	rcv := newReceiver(t, nil)
 	h := projectHook(rcv.URL)
-	h.CustomHeaders = map[string]string{"Host": "virtual.example"}
+	h.CustomHeaders = map[string]string{"Host": "virtual.example", "Connection": "close", "Proxy-Authorization": "Basic eA==", "X-Kept": "yes"}
 	a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "push_hooks"), Payload: samplePayload(t, s, "push_hooks"), Settings: localSettings()})
 	if a.Err != nil {
 		t.Fatal(a.Err)
 	}
-	if got := rcv.requests()[0].Host; got != "virtual.example" {
-		t.Errorf("Host = %q, want virtual.example", got)
+	got := rcv.requests()[0]
+	if want := strings.TrimPrefix(rcv.URL, "http://"); got.Host != want {
+		t.Errorf("Host = %q, want %q", got.Host, want)
 	}
-	if got := a.RequestHeaders["Host"]; got != model.Redacted {
-		t.Errorf("logged Host = %q, want %s", got, model.Redacted)
+	if got.Header.Get("Proxy-Authorization") != "" || got.Header.Get("X-Kept") != "yes" {
+		t.Errorf("headers sent: %v", got.Header)
+	}
+	if _, ok := a.RequestHeaders["Host"]; ok {
+		t.Errorf("logged a Host header: %v", a.RequestHeaders)
 	}
 }
 
@@ -638,5 +646,39 @@ func TestSendSharedPayloadConcurrently(t *testing.T) {
 	}
 	if n := len(rcv.requests()); n != workers*each {
 		t.Errorf("receiver got %d requests, want %d", n, workers*each)
+	}
+}
+
+// A custom template that pastes a large field many times is stopped before
+// its output is built and logged like any oversize body.
+func TestSendTemplateOutputOverLimit(t *testing.T) {
+	s := newTestSender(t)
+	rcv := newReceiver(t, nil)
+	event := model.NewJSONObject()
+	event.Set("object_kind", "push")
+	event.Set("big", strings.Repeat("x", 1<<20))
+	h := projectHook(rcv.URL)
+	h.CustomWebhookTemplate = `{"a":"` + strings.Repeat("{{big}}", 500) + `"}`
+	payload := s.NewPayload(event)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	a := s.Send(context.Background(), Request{Hook: h, Trigger: trigger(t, "push_hooks"), Payload: payload, Settings: localSettings()})
+	runtime.ReadMemStats(&after)
+	// The product would be 500 MiB; refusing it takes about the field once.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("Send allocated %d bytes, want under 16 MiB", got)
+	}
+	if !errors.Is(a.Err, ErrTooLarge) || a.ResponseStatus() != InternalError {
+		t.Fatalf("err %v status %q, want ErrTooLarge internal error", a.Err, a.ResponseStatus())
+	}
+	if !strings.HasPrefix(a.InternalErrorMessage, "Request body is too large") || !strings.Contains(a.InternalErrorMessage, "25 MiB") {
+		t.Errorf("message %q, want the too-large message naming the limit", a.InternalErrorMessage)
+	}
+	if string(a.RequestData) != `{"oversize":true}` {
+		t.Errorf("request data %.40s, want the oversize marker", a.RequestData)
+	}
+	if rcv.conns.Load() != 0 {
+		t.Errorf("receiver saw %d connections, want none", rcv.conns.Load())
 	}
 }

@@ -10,7 +10,7 @@ import (
 // URLHash is the salted SHA-256 (HMAC-SHA256, base64) of a hook's
 // interpolated URL that a log row keeps, so Resend can tell whether the
 // hook still points where the logged request went without storing the
-// secret URL (SPEC §6.2).
+// secret URL.
 func URLHash(key []byte, interpolatedURL string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(interpolatedURL))

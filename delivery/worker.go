@@ -19,8 +19,7 @@ func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
 	if !j.Hook.Executable(now, st.AutoDisablingWebHooks) {
 		return db.Outcome{DeliveryID: j.DeliveryID}
 	}
-	if j.Hook.Kind != model.SystemHookKind && j.Event.RootGroupID != nil &&
-		!e.limiter.allow(*j.Event.RootGroupID, st.WebHookCalls, now) {
+	if j.Hook.Kind != model.SystemHookKind && j.Event.RootGroupID != nil && !e.allowCall(ctx, *j.Event.RootGroupID, st.WebHookCalls, now) {
 		// Logged once per hook a minute; the counter carries the rest.
 		e.metrics.rateLimited.Inc()
 		if e.limiter.firstDropThisMinute(j.Hook.ID, now) {
@@ -38,6 +37,18 @@ func (e *Engine) attempt(ctx context.Context, j Job) db.Outcome {
 	e.metrics.attempted(a)
 	l := LogRow(j.Hook.ID, &j.Event.ID, j.IdempotencyKey, a, j.Payload)
 	return db.Outcome{DeliveryID: j.DeliveryID, Log: l, Success: a.Success(), CountsForState: j.Hook.Kind.AutoDisables()}
+}
+
+// allowCall counts the delivery against its group's web_hook_calls. When
+// the count cannot be taken the delivery goes out: dropping it unlogged
+// would lose it for good.
+func (e *Engine) allowCall(ctx context.Context, root int64, limit int, now time.Time) bool {
+	ok, err := e.calls.AllowCall(ctx, root, limit, now)
+	if err != nil {
+		e.log.Error("count web_hook_calls", "root_group_id", root, "err", err)
+		return true
+	}
+	return ok
 }
 
 // LogRow turns an attempt into its log row. The request body is kept only

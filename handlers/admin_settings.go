@@ -72,6 +72,13 @@ func (h *Handler) updateSettings(c echo.Context) error {
 	if verr, ok := model.AsValidation(st.Validate()); ok {
 		v.Errors = append(v.Errors, verr.Errors...)
 	}
+	// The form names entries that cannot match anything ("host!!",
+	// "10.0.0.0/33"); the API stores them as GitLab does.
+	if _, typed := p.String("outbound_local_requests_allowlist_raw"); typed {
+		if bad := model.MalformedAllowlistEntries(st.OutboundLocalRequestsAllowlist); len(bad) > 0 {
+			v.Add(model.SettingOutboundAllowlist, malformedAllowlistMessage(bad))
+		}
+	}
 	if v.Empty() {
 		err = h.store.UpdateSettings(ctx, st)
 		if err == nil {
@@ -85,4 +92,19 @@ func (h *Handler) updateSettings(c echo.Context) error {
 	}
 	f.Settings, f.Errors = st, v
 	return h.renderSettings(c, http.StatusUnprocessableEntity, f)
+}
+
+// malformedAllowlistMessage names the allowlist entries the form refuses
+// and says what an entry may be.
+func malformedAllowlistMessage(bad []string) string {
+	quoted := make([]string, len(bad))
+	for i, b := range bad {
+		quoted[i] = strconv.Quote(b)
+	}
+	what := "This entry is"
+	if len(bad) > 1 {
+		what = "These entries are"
+	}
+	return what + " not a domain name, IP address or CIDR range: " + strings.Join(quoted, ", ") +
+		". Write each like example.com, 192.168.1.1 or 10.0.0.0/24, optionally with a port from 1 to 65535 (127.0.0.1:8080)."
 }

@@ -184,6 +184,13 @@ func TestAdminBlocksAndUnblocksUser(t *testing.T) {
 	if d.Find("[data-testid=user-block]").Length() != 1 {
 		t.Fatal("no Block button")
 	}
+	// Block asks first: the button only opens a confirmation that names the
+	// user; the form's own button blocks.
+	confirm := d.Find("[data-testid=user-block-confirmation]")
+	if !confirm.Is("details") || confirm.Find("summary[data-testid=user-block]").Length() != 1 ||
+		strings.TrimSpace(confirm.Find("form button[data-testid=user-block-confirm]").Text()) != "Block alice" {
+		t.Fatalf("no confirmation before blocking: %q", strings.Join(strings.Fields(confirm.Text()), " "))
+	}
 
 	if rec := b.postForm("/admin/users/alice/block", url.Values{"_method": {"put"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("block: got %d", rec.Code)
@@ -413,6 +420,8 @@ func TestAdminSettingsForm(t *testing.T) {
 		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "is not a number"},
 		{"bad allowlist port", "outbound_local_requests_allowlist_raw", "example.com:99999", "outbound_local_requests_allowlist_raw", "port"},
 		{"unicode allowlist", "outbound_local_requests_allowlist_raw", "bücher.example", "outbound_local_requests_allowlist_raw", "unicode domains should use IDNA encoding"},
+		{"malformed allowlist entries", "outbound_local_requests_allowlist_raw", "example.com\nnot a host!!\n10.0.0.0/33", "outbound_local_requests_allowlist_raw",
+			`These entries are not a domain name, IP address or CIDR range: "host!!", "10.0.0.0/33". Write each like example.com`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := form()

@@ -1,10 +1,9 @@
 package handlers
 
 import (
-	"time"
-
 	"github.com/hooklab/hooklab/model"
 	"github.com/hooklab/hooklab/views"
+	"github.com/hooklab/hooklab/web"
 )
 
 // JSON entities in GitLab's v4 shapes. Field names follow GitLab's API
@@ -22,12 +21,12 @@ type apiUserBasic struct {
 
 type apiUser struct {
 	apiUserBasic
-	CreatedAt    time.Time `json:"created_at"`
-	Email        string    `json:"email,omitempty"`
-	PublicEmail  string    `json:"public_email"`
-	IsAdmin      *bool     `json:"is_admin,omitempty"`
-	Bot          bool      `json:"bot"`
-	CanCreateGrp bool      `json:"can_create_group"`
+	CreatedAt    web.APITime `json:"created_at"`
+	Email        string      `json:"email,omitempty"`
+	PublicEmail  string      `json:"public_email"`
+	IsAdmin      *bool       `json:"is_admin,omitempty"`
+	Bot          bool        `json:"bot"`
+	CanCreateGrp bool        `json:"can_create_group"`
 }
 
 func (h *Handler) userBasic(u *model.User) apiUserBasic {
@@ -37,7 +36,7 @@ func (h *Handler) userBasic(u *model.User) apiUserBasic {
 
 // userEntity shows e-mail and admin flag only to the user and to admins.
 func (h *Handler) userEntity(u *model.User, viewer *model.User) apiUser {
-	e := apiUser{apiUserBasic: h.userBasic(u), CreatedAt: u.CreatedAt, CanCreateGrp: true}
+	e := apiUser{apiUserBasic: h.userBasic(u), CreatedAt: web.APITime(u.CreatedAt), CanCreateGrp: true}
 	if viewer != nil && (viewer.Admin || viewer.ID == u.ID) {
 		admin := u.Admin
 		e.Email, e.IsAdmin = u.Email, &admin
@@ -46,23 +45,23 @@ func (h *Handler) userEntity(u *model.User, viewer *model.User) apiUser {
 }
 
 type apiGroup struct {
-	ID          int64     `json:"id"`
-	WebURL      string    `json:"web_url"`
-	Name        string    `json:"name"`
-	Path        string    `json:"path"`
-	Description string    `json:"description"`
-	Visibility  string    `json:"visibility"`
-	FullName    string    `json:"full_name"`
-	FullPath    string    `json:"full_path"`
-	ParentID    *int64    `json:"parent_id"`
-	CreatedAt   time.Time `json:"created_at"`
-	AvatarURL   *string   `json:"avatar_url"`
+	ID          int64       `json:"id"`
+	WebURL      string      `json:"web_url"`
+	Name        string      `json:"name"`
+	Path        string      `json:"path"`
+	Description string      `json:"description"`
+	Visibility  string      `json:"visibility"`
+	FullName    string      `json:"full_name"`
+	FullPath    string      `json:"full_path"`
+	ParentID    *int64      `json:"parent_id"`
+	CreatedAt   web.APITime `json:"created_at"`
+	AvatarURL   *string     `json:"avatar_url"`
 }
 
 func (h *Handler) groupEntity(g *model.Group) apiGroup {
 	return apiGroup{ID: g.ID, WebURL: h.cfg.ExternalURL + views.GroupURL(g), Name: g.Name, Path: g.Path,
 		Description: g.Description, Visibility: "private", FullName: g.FullName, FullPath: g.FullPath,
-		ParentID: g.ParentID, CreatedAt: g.CreatedAt}
+		ParentID: g.ParentID, CreatedAt: web.APITime(g.CreatedAt)}
 }
 
 type apiNamespace struct {
@@ -82,7 +81,7 @@ type apiProject struct {
 	NameWithNamespace string       `json:"name_with_namespace"`
 	Path              string       `json:"path"`
 	PathWithNamespace string       `json:"path_with_namespace"`
-	CreatedAt         time.Time    `json:"created_at"`
+	CreatedAt         web.APITime  `json:"created_at"`
 	DefaultBranch     string       `json:"default_branch"`
 	WebURL            string       `json:"web_url"`
 	Visibility        string       `json:"visibility"`
@@ -91,7 +90,7 @@ type apiProject struct {
 
 func (h *Handler) projectEntity(p *model.Project, g *model.Group) apiProject {
 	return apiProject{ID: p.ID, Description: p.Description, Name: p.Name, NameWithNamespace: p.FullName,
-		Path: p.Path, PathWithNamespace: p.FullPath, CreatedAt: p.CreatedAt, DefaultBranch: p.DefaultBranch,
+		Path: p.Path, PathWithNamespace: p.FullPath, CreatedAt: web.APITime(p.CreatedAt), DefaultBranch: p.DefaultBranch,
 		WebURL: h.cfg.ExternalURL + views.ProjectURL(p), Visibility: "private",
 		Namespace: apiNamespace{ID: g.ID, Name: g.Name, Path: g.Path, Kind: "group", FullPath: g.FullPath,
 			ParentID: g.ParentID, WebURL: h.cfg.ExternalURL + views.GroupURL(g)}}

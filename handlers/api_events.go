@@ -3,9 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -22,17 +20,6 @@ type Publisher interface {
 	PublishEvents(ctx context.Context, projectID, groupID int64, events []*model.Event, uuid string) (db.PublishResult, error)
 }
 
-// MaxEventBody is the largest publish request accepted (GitLab's 25 MiB
-// webhook request limit).
-const MaxEventBody = 25 << 20
-
-// groupEventKinds are the events a group publishes itself (SPEC §4.1).
-var groupEventKinds = map[string]bool{model.KindMember: true, model.KindProject: true, model.KindSubgroup: true}
-
-// GroupEventKind reports whether events of kind are published for a group
-// rather than a project.
-func GroupEventKind(kind string) bool { return groupEventKinds[kind] }
-
 // apiPublishProjectEvents is POST /projects/:id/hook_events.
 func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
 	p, level, err := h.projectAccess(c, pathParam(c, "id"))
@@ -46,9 +33,12 @@ func (h *Handler) apiPublishProjectEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
-		if groupEventKinds[ev.Kind] {
+	for i, ev := range events {
+		if model.IsGroupEventKind(ev.Kind) {
 			return model.BadRequest("%s events are group events: publish them with POST /groups/:id/hook_events", ev.Kind)
+		}
+		if err := model.CheckEventProject(ev.Payload, *p); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, p.ID, 0, events)
@@ -67,9 +57,12 @@ func (h *Handler) apiPublishGroupEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
-		if !groupEventKinds[ev.Kind] {
+	for i, ev := range events {
+		if !model.IsGroupEventKind(ev.Kind) {
 			return model.BadRequest("%s events belong to a project: publish them with POST /projects/:id/hook_events (groups publish member, project and subgroup events)", ev.Kind)
+		}
+		if err := model.CheckEventGroup(ev.Payload, ev.Kind, *g); err != nil {
+			return eventError(events, i, err)
 		}
 	}
 	return h.publish(c, 0, g.ID, events)
@@ -94,90 +87,32 @@ type publishAnswer struct {
 }
 
 // readEvents reads one GitLab-shaped event or {"events": [...]}, refusing a
-// body over MaxEventBody, invalid JSON and unknown kinds with a message
+// body over model.MaxEventBody, invalid JSON and unknown kinds with a message
 // that says what is wrong.
 func readEvents(c echo.Context) ([]*model.Event, error) {
 	// Start with room for the whole of a usual body (its Content-Length,
 	// up to 64 KiB) and the read that finds its end, so that reading it
 	// does not grow the buffer step by step.
 	buf := bytes.NewBuffer(make([]byte, 0, min(max(c.Request().ContentLength, 0), 64<<10)+bytes.MinRead))
-	_, err := buf.ReadFrom(io.LimitReader(c.Request().Body, MaxEventBody+1))
+	_, err := buf.ReadFrom(io.LimitReader(c.Request().Body, model.MaxEventBody+1))
 	body := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge()
+			return nil, model.EventBodyTooLarge()
 		}
 		return nil, err
 	}
-	if len(body) > MaxEventBody {
-		return nil, tooLarge()
+	if len(body) > model.MaxEventBody {
+		return nil, model.EventBodyTooLarge()
 	}
-	return ParseEvents(body)
+	return model.ParseEvents(body)
 }
 
-// ParseEvents parses a publish body: one event, or {"events": [...]}. The
-// body is decoded once, and each event keeps the bytes it arrived as
-// (compacted), to be sent as they are.
-func ParseEvents(body []byte) ([]*model.Event, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil, model.BadRequest("The request body is empty: send one GitLab event payload or {\"events\": [...]}")
+// eventError names the event of a batch an error is about.
+func eventError(events []*model.Event, i int, err error) error {
+	if len(events) == 1 {
+		return err
 	}
-	top, raw, err := model.ParsePayloadRaw(body)
-	if err != nil {
-		if !json.Valid(body) {
-			var v any
-			err := json.Unmarshal(body, &v)
-			return nil, model.BadRequest("The request body is not valid JSON: %v", err)
-		}
-		return nil, model.BadRequest("The request body must be a JSON object: one GitLab event payload or {\"events\": [...]}")
-	}
-	_, kind := top.Get("object_kind")
-	_, name := top.Get("event_name")
-	if events, ok := top.Get("events"); ok && !kind && !name {
-		return parseBatch(events, model.ArrayElementsRaw(raw, "events"))
-	}
-	ev, err := model.NewEvent(top)
-	if err != nil {
-		return nil, err
-	}
-	ev.Raw = raw
-	return []*model.Event{ev}, nil
-}
-
-// parseBatch reads the decoded "events" of {"events": [...]}; raws are
-// their bytes.
-func parseBatch(events any, raws [][]byte) ([]*model.Event, error) {
-	batch, ok := events.([]any)
-	if !ok {
-		return nil, model.BadRequest("events must be an array of event payloads")
-	}
-	if len(batch) == 0 {
-		return nil, model.BadRequest("events is empty: send at least one event")
-	}
-	out := make([]*model.Event, 0, len(batch))
-	for i, v := range batch {
-		var ev *model.Event
-		obj, ok := v.(*model.JSONObject)
-		err := model.BadRequest("event payload must be a JSON object")
-		if ok {
-			ev, err = model.NewEvent(obj)
-		}
-		if err != nil {
-			if len(batch) > 1 {
-				return nil, model.BadRequest("events[%d]: %s", i, err.Error())
-			}
-			return nil, err
-		}
-		if len(raws) == len(batch) {
-			ev.Raw = raws[i]
-		}
-		out = append(out, ev)
-	}
-	return out, nil
-}
-
-func tooLarge() error {
-	return &model.Error{Kind: model.ErrTooLarge, Message: fmt.Sprintf("413 Request Entity Too Large: an event body may be at most %d MiB", MaxEventBody>>20)}
+	return model.Unprocessable("events[%d]: %s", i, err.Error())
 }

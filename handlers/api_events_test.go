@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/db/dbtest"
-	"github.com/hooklab/hooklab/handlers"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -97,27 +96,5 @@ func TestAPIPublishEvents(t *testing.T) {
 	})
 	if after, _ := a.store.PendingDeliveries(context.Background()); after != pending {
 		t.Fatalf("refused requests stored deliveries: %d, want %d", after, pending)
-	}
-}
-
-// Each event of a batch keeps the bytes it arrived as, compacted, so it is
-// sent without being encoded again.
-func TestParseEventsBatchKeepsEachEventsBytes(t *testing.T) {
-	first := `{"object_kind":"push","ref":"refs/heads/main","message":"] } \" [ {"}`
-	second := `{"object_kind":"tag_push","ref":"refs/tags/v1","n":[1,2.5e3]}`
-	for _, body := range []string{
-		`{"events":[` + first + `,` + second + `]}`,
-		"{ \"events\" : [\n  " + first + " ,\n  {\"object_kind\" : \"tag_push\", \"ref\":\"refs/tags/v1\",\"n\":[1, 2.5e3]}\n] }",
-	} {
-		evs, err := handlers.ParseEvents([]byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) != 2 || string(evs[0].Raw) != first || string(evs[1].Raw) != second {
-			t.Fatalf("got %d events: %s and %s", len(evs), evs[0].Raw, evs[1].Raw)
-		}
-		if evs[0].Trigger.Scope != "push_hooks" || evs[1].Trigger.Scope != "tag_push_hooks" {
-			t.Errorf("triggers %s and %s", evs[0].Trigger.Scope, evs[1].Trigger.Scope)
-		}
 	}
 }

@@ -246,13 +246,13 @@ type apiHookLog struct {
 	ResponseBody      string        `json:"response_body"`
 	ExecutionDuration float64       `json:"execution_duration"`
 	ResponseStatus    string        `json:"response_status"`
-	CreatedAt         time.Time     `json:"created_at"`
+	CreatedAt         web.APITime   `json:"created_at"`
 }
 
 func hookLogEntity(l *model.HookLog) apiHookLog {
 	return apiHookLog{ID: l.ID, URL: l.URL, Trigger: l.Trigger, RequestHeaders: l.RequestHeaders,
 		RequestData: l.RequestData, ResponseHeaders: l.ResponseHeaders, ResponseBody: string(l.ResponseBody),
-		ExecutionDuration: l.ExecutionDuration, ResponseStatus: l.ResponseStatus, CreatedAt: l.CreatedAt}
+		ExecutionDuration: l.ExecutionDuration, ResponseStatus: l.ResponseStatus, CreatedAt: web.APITime(l.CreatedAt)}
 }
 
 // headerObject writes headers as a JSON object in their logged order, as

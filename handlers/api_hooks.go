@@ -106,6 +106,11 @@ func (h *Handler) createHook(ctx context.Context, p hookParent, u model.HookUpda
 
 // updateHook is createHook for an update of old.
 func (h *Handler) updateHook(ctx context.Context, old model.Hook, u model.HookUpdate, checkTemplate bool) (model.Hook, error) {
+	if u.URL != nil {
+		// The URL as shown (its password masked) keeps the stored password.
+		url := model.KeepURLPassword(*u.URL, old.URL)
+		u.URL = &url
+	}
 	hk, err := model.ApplyHookUpdate(old, u)
 	if err == nil {
 		err = h.vetHook(ctx, hk, checkTemplate)
@@ -166,30 +171,40 @@ func (h *Handler) apiSystemHookParent(echo.Context) (hookParent, error) {
 	return hookParent{kind: model.SystemHookKind}, nil
 }
 
+// defaultOrganizationID is the ID of GitLab's default organization.
+const defaultOrganizationID = 1
+
 // hookEntity is GitLab's hook entity (lib/api/entities/hook.rb and its
 // project and group subclasses) in GitLab's key order. Lists leave out
 // url_variables and custom_headers; a single hook shows only their keys.
-// The token and every value are never part of it.
+// The tokens and every value are never part of it.
 func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *model.JSONObject {
 	base := []string{"push_events", "tag_push_events", "merge_requests_events", "repository_update_events"}
 	o := model.NewJSONObject()
 	o.Set("id", hk.ID)
-	o.Set("url", hk.URL)
+	o.Set("url", model.MaskURLPassword(hk.URL)) // a userinfo password is a secret
 	o.Set("name", hk.Name)
 	o.Set("description", hk.Description)
-	o.Set("created_at", hk.CreatedAt)
+	o.Set("created_at", web.APITime(hk.CreatedAt))
 	for _, attr := range base {
 		o.Set(attr, hk.Events.Has(attr))
 	}
 	o.Set("enable_ssl_verification", hk.EnableSSLVerification)
+	// Whether the secrets are set; never the secrets.
+	o.Set("token_present", hk.Token != "")
+	o.Set("signing_token_present", hk.SigningToken != "")
 	o.Set("alert_status", string(hk.AlertStatus(now, st.AutoDisablingWebHooks)))
-	o.Set("disabled_until", hk.DisabledUntil)
+	o.Set("disabled_until", web.APITimePtr(hk.DisabledUntil))
 	if single {
 		o.Set("url_variables", entryKeys(hk.URLVariables))
 	}
 	o.Set("push_events_branch_filter", hk.PushEventsBranchFilter)
 	o.Set("branch_filter_strategy", string(hk.BranchFilterStrategy))
-	o.Set("custom_webhook_template", hk.CustomWebhookTemplate)
+	if hk.CustomWebhookTemplate == "" {
+		o.Set("custom_webhook_template", nil) // GitLab's null when unset
+	} else {
+		o.Set("custom_webhook_template", hk.CustomWebhookTemplate)
+	}
 	if single {
 		o.Set("custom_headers", entryKeys(hk.CustomHeaders))
 	}
@@ -203,6 +218,11 @@ func hookEntity(hk *model.Hook, st model.Settings, now time.Time, single bool) *
 		if _, ok := o.Get(t.Attribute); !ok {
 			o.Set(t.Attribute, hk.Events.Has(t.Attribute))
 		}
+	}
+	if hk.Kind == model.SystemHookKind {
+		// GitLab's system hooks belong to an organization; Hooklab has the
+		// one default organization GitLab creates (ID 1).
+		o.Set("organization_id", defaultOrganizationID)
 	}
 	return o
 }
@@ -233,6 +253,7 @@ func hookUpdateParams(p params, kind model.HookKind) (model.HookUpdate, error) {
 		return nil
 	}
 	u.URL, u.Name, u.Description, u.Token = str("url"), str("name"), str("description"), str("token")
+	u.SigningToken = str("signing_token")
 	u.PushEventsBranchFilter = str("push_events_branch_filter")
 	u.CustomWebhookTemplate = str("custom_webhook_template")
 	if s, ok := p.String("branch_filter_strategy"); ok {
@@ -301,6 +322,8 @@ func apiHookError(err error, sentence bool) error {
 		return model.Unprocessable("Invalid url given")
 	case len(v.For("push_events_branch_filter")) > 0:
 		return model.Unprocessable("Invalid branch filter given")
+	case len(v.For("signing_token")) > 0:
+		return model.Unprocessable("Invalid signing token given: it %s", model.SigningTokenProblem)
 	case len(v.For("custom_headers")) > 0:
 		return model.Unprocessable("Custom headers validation failed: %s", strings.Join(v.For("custom_headers"), ", "))
 	}

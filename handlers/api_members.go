@@ -19,7 +19,7 @@ import (
 type apiMember struct {
 	apiUserBasic
 	AccessLevel int           `json:"access_level"`
-	CreatedAt   time.Time     `json:"created_at"`
+	CreatedAt   web.APITime   `json:"created_at"`
 	CreatedBy   *apiUserBasic `json:"created_by,omitempty"`
 	ExpiresAt   *string       `json:"expires_at"`
 }
@@ -27,7 +27,7 @@ type apiMember struct {
 func (h *Handler) memberEntity(m *model.Member) apiMember {
 	e := apiMember{
 		apiUserBasic: h.userBasic(&model.User{ID: *m.UserID, Username: m.Username, Name: m.Name, State: m.State}),
-		AccessLevel:  int(m.AccessLevel), CreatedAt: m.CreatedAt, ExpiresAt: apiDate(m.ExpiresAt),
+		AccessLevel:  int(m.AccessLevel), CreatedAt: web.APITime(m.CreatedAt), ExpiresAt: apiDate(m.ExpiresAt),
 	}
 	if m.CreatedByID != nil && m.CreatedByUsername != "" {
 		cb := h.userBasic(&model.User{ID: *m.CreatedByID, Username: m.CreatedByUsername, Name: m.CreatedByName, State: m.CreatedByState})
@@ -39,17 +39,17 @@ func (h *Handler) memberEntity(m *model.Member) apiMember {
 // apiInvitation is GitLab's entity of a pending invitation. The token is
 // never shown: only its digest is stored.
 type apiInvitation struct {
-	ID            int64     `json:"id"`
-	InviteEmail   string    `json:"invite_email"`
-	CreatedAt     time.Time `json:"created_at"`
-	AccessLevel   int       `json:"access_level"`
-	ExpiresAt     *string   `json:"expires_at"`
-	UserName      *string   `json:"user_name"`
-	CreatedByName *string   `json:"created_by_name"`
+	ID            int64       `json:"id"`
+	InviteEmail   string      `json:"invite_email"`
+	CreatedAt     web.APITime `json:"created_at"`
+	AccessLevel   int         `json:"access_level"`
+	ExpiresAt     *string     `json:"expires_at"`
+	UserName      *string     `json:"user_name"`
+	CreatedByName *string     `json:"created_by_name"`
 }
 
 func invitationEntity(m *model.Member) apiInvitation {
-	e := apiInvitation{ID: m.ID, InviteEmail: derefStr(m.InviteEmail), CreatedAt: m.CreatedAt,
+	e := apiInvitation{ID: m.ID, InviteEmail: derefStr(m.InviteEmail), CreatedAt: web.APITime(m.CreatedAt),
 		AccessLevel: int(m.AccessLevel), ExpiresAt: apiDate(m.ExpiresAt)}
 	if m.CreatedByName != "" {
 		n := m.CreatedByName
@@ -504,6 +504,69 @@ func (h *Handler) apiListInvitations(load sourceLoader) echo.HandlerFunc {
 		web.SetPageHeaders(c, h.cfg.ExternalURL, pg, total)
 		return c.JSON(http.StatusOK, out[start:end])
 	}
+}
+
+// apiUpdateInvitation is PUT .../invitations/:email: a pending
+// invitation's access_level and/or expires_at (null or "" clears it), with
+// the rules of editing a member; 400 when neither is given.
+func (h *Handler) apiUpdateInvitation(load sourceLoader) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := readParams(c)
+		if err != nil {
+			return err
+		}
+		level, levelGiven, err := apiAccessLevel(p, false)
+		if err != nil {
+			return err
+		}
+		_, expiresParam := p["expires_at"]
+		expires, _, err := h.apiExpiry(p)
+		if err != nil {
+			return apiMemberError(err)
+		}
+		if !levelGiven && !expiresParam {
+			return model.BadRequest("400 Bad request")
+		}
+		src, err := load(c)
+		if err != nil {
+			return err
+		}
+		if !src.canManage() {
+			return errCannotManage
+		}
+		m, err := h.pendingInvitation(c, src, pathParam(c, "email"))
+		if err != nil {
+			return err
+		}
+		if !levelGiven {
+			level = m.AccessLevel
+		}
+		if !expiresParam {
+			expires = m.ExpiresAt
+		}
+		if err := h.updateMember(c, src, m, level, expires); err != nil {
+			return apiMemberError(err)
+		}
+		if m, err = h.pendingInvitation(c, src, derefStr(m.InviteEmail)); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, invitationEntity(m))
+	}
+}
+
+// pendingInvitation finds a source's pending invitation by e-mail
+// (case-insensitively).
+func (h *Handler) pendingInvitation(c echo.Context, src *memberSource, email string) (*model.Member, error) {
+	all, err := h.store.Members(h.ctx(c), src.typ, src.id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Pending() && strings.EqualFold(derefStr(all[i].InviteEmail), email) {
+			return &all[i], nil
+		}
+	}
+	return nil, model.NotFound("Invitation")
 }
 
 func (h *Handler) apiDeleteInvitation(load sourceLoader) echo.HandlerFunc {

@@ -25,9 +25,9 @@ func (h *Handler) apiListGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := db.GroupFilter{VisibleTo: visibleTo(c), Search: c.QueryParam("search"), Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
-	if b, _ := strconv.ParseBool(c.QueryParam("top_level_only")); b {
-		f.TopLevel = true
+	f := db.GroupFilter{VisibleTo: visibleTo(c), Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
+	if err := groupListParams(c, &f); err != nil {
+		return err
 	}
 	return h.writeGroups(c, f, pg)
 }
@@ -43,6 +43,24 @@ func (h *Handler) apiListSubgroups(c echo.Context) error {
 	}
 	return h.writeGroups(c, db.GroupFilter{VisibleTo: visibleTo(c), ParentID: &g.ID, Search: c.QueryParam("search"),
 		Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}, pg)
+}
+
+// apiListDescendantGroups is GET /groups/:id/descendant_groups: the
+// groups below the group at any depth, with the filters of GET /groups.
+func (h *Handler) apiListDescendantGroups(c echo.Context) error {
+	g, _, err := h.groupAccess(c, pathParam(c, "id"))
+	if err != nil {
+		return err
+	}
+	pg, err := web.Paginate(c)
+	if err != nil {
+		return err
+	}
+	f := db.GroupFilter{VisibleTo: visibleTo(c), DescendantsOf: g.ID, Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
+	if err := groupListParams(c, &f); err != nil {
+		return err
+	}
+	return h.writeGroups(c, f, pg)
 }
 
 func (h *Handler) writeGroups(c echo.Context, f db.GroupFilter, pg web.Pagination) error {
@@ -118,8 +136,11 @@ func (h *Handler) apiListProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.writeProjects(c, db.ProjectFilter{VisibleTo: visibleTo(c), Search: c.QueryParam("search"),
-		Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}, pg)
+	f := db.ProjectFilter{VisibleTo: visibleTo(c), Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
+	if err := projectListParams(c, &f, true); err != nil {
+		return err
+	}
+	return h.writeProjects(c, f, pg)
 }
 
 func (h *Handler) apiListGroupProjects(c echo.Context) error {
@@ -137,8 +158,11 @@ func (h *Handler) apiListGroupProjects(c echo.Context) error {
 			return err
 		}
 	}
-	return h.writeProjects(c, db.ProjectFilter{VisibleTo: visibleTo(c), GroupIDs: ids, Search: c.QueryParam("search"),
-		Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}, pg)
+	f := db.ProjectFilter{VisibleTo: visibleTo(c), GroupIDs: ids, Page: db.Page{Page: pg.Page, PerPage: pg.PerPage}}
+	if err := projectListParams(c, &f, false); err != nil {
+		return err
+	}
+	return h.writeProjects(c, f, pg)
 }
 
 func (h *Handler) writeProjects(c echo.Context, f db.ProjectFilter, pg web.Pagination) error {

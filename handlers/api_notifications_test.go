@@ -337,7 +337,7 @@ func TestAPINotificationAccess(t *testing.T) {
 	}
 }
 
-// The API's settings cascade as SPEC §7 says, seen through the store's
+// The API's settings cascade as the README describes, seen through the store's
 // effective-level function.
 func TestAPINotificationCascade(t *testing.T) {
 	f := newNotificationFixture(t)

@@ -12,8 +12,22 @@ import (
 	"github.com/hooklab/hooklab/web"
 )
 
-func (h *Handler) apiVersion(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"version": h.cfg.Version, "revision": "hooklab", "enterprise": false})
+// apiMetadata answers GET /metadata and GET /version in GitLab's metadata
+// shape: a semantic version, the revision, and no KAS (GitLab's agent
+// server), which Hooklab does not have.
+func (h *Handler) apiMetadata(c echo.Context) error {
+	type kas struct {
+		Enabled             bool    `json:"enabled"`
+		ExternalURL         *string `json:"externalUrl"`
+		ExternalK8sProxyURL *string `json:"externalK8sProxyUrl"`
+		Version             *string `json:"version"`
+	}
+	return c.JSON(http.StatusOK, struct {
+		Version    string `json:"version"`
+		Revision   string `json:"revision"`
+		KAS        kas    `json:"kas"`
+		Enterprise bool   `json:"enterprise"`
+	}{Version: h.cfg.Version, Revision: h.cfg.Revision, Enterprise: false})
 }
 
 func (h *Handler) apiCurrentUser(c echo.Context) error {

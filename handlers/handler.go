@@ -6,8 +6,10 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,7 +26,10 @@ type Mailer interface {
 
 // Config is what handlers need to know about the running instance.
 type Config struct {
+	// Version is a semantic version (GitLab clients compare it); Revision
+	// the commit it was built from.
 	Version     string
+	Revision    string
 	ExternalURL string
 }
 
@@ -42,6 +47,10 @@ type Deps struct {
 	// Resolver resolves hook URLs' hosts for the save-time public-URL
 	// check; nil means net.DefaultResolver.
 	Resolver Resolver
+	// Limiter keeps the sign-in, password, mail and Test/Resend limits;
+	// nil means in this process's memory (one instance). Instances sharing
+	// a database share it through web.NewSharedLimiter.
+	Limiter web.Limiter
 }
 
 // Handler serves every URL.
@@ -52,20 +61,23 @@ type Handler struct {
 	log       *slog.Logger
 	cfg       Config
 	ready     func(ctx context.Context) error
-	signIns   *web.Throttle
+	signIns   web.Limiter
 	resolve   Resolver
 	publisher Publisher
 	runner    HookRunner
 	// hookCalls limits Test and Resend per user and hook parent.
-	hookCalls *web.Throttle
+	hookCalls web.Limiter
 }
 
 // New makes the handlers and registers every route on srv.
 func New(srv *web.Server, cfg Config, deps Deps) *Handler {
 	h := &Handler{
 		srv: srv, store: deps.Store, mail: deps.Mailer, log: deps.Logger, cfg: cfg,
-		ready: deps.Ready, signIns: web.NewThrottle(), resolve: deps.Resolver, publisher: deps.Publisher,
-		runner: deps.Runner, hookCalls: web.NewThrottle(),
+		ready: deps.Ready, signIns: deps.Limiter, resolve: deps.Resolver, publisher: deps.Publisher,
+		runner: deps.Runner, hookCalls: deps.Limiter,
+	}
+	if deps.Limiter == nil {
+		h.signIns, h.hookCalls = web.NewLocalLimiter(), web.NewLocalLimiter()
 	}
 	if h.resolve == nil {
 		h.resolve = net.DefaultResolver
@@ -117,6 +129,24 @@ func (a Authenticator) now() time.Time {
 		return a.Now()
 	}
 	return time.Now()
+}
+
+// SudoUser implements web.Authenticator with GitLab's answer for a user
+// that is not there.
+func (a Authenticator) SudoUser(ctx context.Context, identifier string) (*model.User, error) {
+	var (
+		u   *model.User
+		err error
+	)
+	if id, perr := strconv.ParseInt(identifier, 10, 64); perr == nil {
+		u, err = a.Store.User(ctx, id)
+	} else {
+		u, err = a.Store.UserByUsername(ctx, identifier)
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.NotFound(fmt.Sprintf("User with ID or username '%s'", identifier))
+	}
+	return u, err
 }
 
 // TokenUser implements web.Authenticator with GitLab's answers for bad tokens.

@@ -53,7 +53,14 @@ func newTestApp(t *testing.T) *testApp {
 // (nil: the real time); configure may change the web layer's settings.
 func newTestAppAt(t *testing.T, now func() time.Time, configure ...func(*web.Config)) *testApp {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "hooklab.db")
+	return newInstance(t, filepath.Join(t.TempDir(), "hooklab.db"), now, false, configure...)
+}
+
+// newInstance is one Hooklab instance over the database at dbPath, with
+// a store handle of its own; shared keeps its limits in the database, as
+// instances sharing one do.
+func newInstance(t *testing.T, dbPath string, now func() time.Time, shared bool, configure ...func(*web.Config)) *testApp {
+	t.Helper()
 	store := dbtest.OpenAt(t, dbPath, now)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -79,8 +86,12 @@ func newTestAppAt(t *testing.T, now func() time.Time, configure ...func(*web.Con
 	t.Cleanup(sender.CloseIdleConnections)
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{Workers: 8, PerHook: 4, Poll: 10 * time.Millisecond,
 		BatchWait: time.Millisecond, ExternalURL: externalURL, Logger: log, Now: now})
+	var limiter web.Limiter
+	if shared {
+		limiter = web.NewSharedLimiter(store)
+	}
 	handlers.New(srv, handlers.Config{Version: "test", ExternalURL: externalURL},
-		handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver, Publisher: engine, Runner: engine})
+		handlers.Deps{Store: store, Mailer: mb, Logger: log, Resolver: testResolver, Publisher: engine, Runner: engine, Limiter: limiter})
 	return &testApp{t: t, store: store, srv: srv, mail: mb, logs: logs, dbPath: dbPath, engine: engine}
 }
 

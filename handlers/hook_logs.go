@@ -19,7 +19,7 @@ import (
 	"github.com/hooklab/hooklab/web"
 )
 
-// The pages of Test, Recent events and Resend (SPEC §5, §6) under a hooks
+// The pages of Test, Recent events and Resend under a hooks
 // settings page: POST <hook>/test, <hook>/hook_logs (the edit page's
 // section as a fragment), <hook>/hook_logs/:log_id (details) with
 // .../retry, and <hook>/hook_logs/resend_failed.
@@ -81,7 +81,29 @@ func (h *Handler) recentEvents(c echo.Context, item views.HookItem, q url.Values
 			return d, err
 		}
 	}
+	h.markUnresendable(c, &d)
 	return d, nil
+}
+
+// markUnresendable notes which failed rows in view Resend would refuse, so
+// that "Resend all failed in this view" counts only what it can send, or is
+// shown disabled with the reason.
+func (h *Handler) markUnresendable(c echo.Context, d *views.RecentEvents) {
+	hk := d.Hook.Hook
+	if st, err := h.store.Settings(h.ctx(c)); err == nil && !hk.Executable(h.srv.Now(), st.AutoDisablingWebHooks) {
+		d.ResendOff = model.HookDisabled + ": send a test that succeeds to enable the webhook again."
+	}
+	d.Unresendable = map[int64]string{}
+	for i := range d.Logs {
+		l := &d.Logs[i]
+		switch {
+		case !l.Failed():
+		case !h.runner.HookLogURLCurrent(&hk, l):
+			d.Unresendable[l.ID] = model.ResendURLChanged + "."
+		case l.Oversize():
+			d.Unresendable[l.ID] = model.ResendOversize + "."
+		}
+	}
 }
 
 // listHookLogs is the Recent events section alone, for htmx paging and
@@ -104,6 +126,9 @@ func (h *Handler) listHookLogs(scope hookScopeFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// The address bar follows the view (reload, Back and a shared link
+		// show it again): the edit page with the same query.
+		c.Response().Header().Set("HX-Push-Url", d.AddressURL())
 		return web.Render(c, http.StatusOK, views.RecentEventsSection(h.fragmentPage(c), d, false))
 	}
 }

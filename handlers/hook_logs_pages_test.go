@@ -30,7 +30,7 @@ func TestTestDropdownPages(t *testing.T) {
 	list.Find(`#hook-` + itoa(h.ID) + ` [data-testid=hook-test-menu] button[name=trigger]`).Each(func(_ int, s *goquery.Selection) {
 		items = append(items, s.AttrOr("value", ""))
 	})
-	if got := strings.Join(items, ","); got != "push_events,tag_push_events,issues_events,confidential_issues_events,note_events,merge_requests_events,job_events,pipeline_events,wiki_page_events,releases_events" {
+	if got := strings.Join(items, ","); got != "push_events,tag_push_events,issues_events,confidential_issues_events,note_events,merge_requests_events,job_events,pipeline_events,wiki_page_events,releases_events,emoji_events,resource_access_token_events,vulnerability_events" {
 		t.Fatalf("dropdown: %s", got)
 	}
 	edit := doc(t, b.get(hookURL+"/edit"))
@@ -188,7 +188,7 @@ func TestRecentEventsSection(t *testing.T) {
 		t.Fatal("the edit page ignores the filter")
 	}
 	next := doc(t, b.get(edit)).Find(`[data-testid=next-page]`)
-	if next.AttrOr("href", "") != edit+"?page=2" || next.AttrOr("hx-get", "") != frag+"?page=2" {
+	if next.AttrOr("href", "") != edit+"?page=2#recent-events" || next.AttrOr("hx-get", "") != frag+"?page=2" {
 		t.Fatalf("next link %s / %s", next.AttrOr("href", ""), next.AttrOr("hx-get", ""))
 	}
 }
@@ -336,7 +336,7 @@ func TestResendAllFailed(t *testing.T) {
 	f.settings(func(st *model.Settings) { st.WebHookResendLimit = 1 })
 	post := url.Values{"ids[]": append(append([]string{}, ids...), itoa(ok.ID))} // a successful row is never resent
 	rec := b.postForm(hookURL+"/hook_logs/resend_failed", post)
-	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != hookURL+"/edit" {
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != hookURL+"/edit#recent-events" {
 		t.Fatalf("post: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 	if got := doc(t, b.get(hookURL+"/edit")).Find(`[data-testid=flash-notice]`).Text(); got != "Resent 2 of 2 failed events: 2 succeeded, 0 failed again." {
@@ -375,6 +375,62 @@ func TestResendAllFailed(t *testing.T) {
 	}
 }
 
+// "Resend all failed in this view" counts only the rows Resend would send:
+// rows logged for an earlier URL are left out, and when none is left the
+// button is shown disabled with the reason (also while the hook is
+// disabled).
+func TestResendAllFailedCountsOnlyResendable(t *testing.T) {
+	f := newRunFixture(t)
+	b := f.a.signedIn(f.owner)
+	h := f.hook(model.ProjectHookKind, "/p", "push_events")
+	f.publishPush()
+	f.rcv.answer(http.StatusInternalServerError, "down")
+	hookURL := pushHooksBase + "/" + itoa(h.ID)
+	test := func() {
+		t.Helper()
+		if rec := b.postForm(hookURL+"/test", url.Values{"trigger": {"push_events"}, "view": {"edit"}}); rec.Code != http.StatusSeeOther {
+			t.Fatalf("test: %d", rec.Code)
+		}
+	}
+	test()
+	test()
+	if got := doc(t, b.get(hookURL+"/edit")).Find(`[data-testid=resend-failed]`).Text(); got != "Resend all failed in this view (2)" {
+		t.Fatalf("before the URL change: %q", got)
+	}
+	h = f.reload(h.ID)
+	h.URL = f.rcv.URL + "/moved"
+	if err := f.a.store.UpdateHook(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	d := doc(t, b.get(hookURL+"/edit"))
+	if d.Find(`[data-testid=resend-failed]`).Length() != 0 || d.Find(`[data-testid=resend-failed-disabled][disabled]`).Length() != 1 {
+		t.Fatal("after the URL change the button should be disabled")
+	}
+	if got := d.Find(`[data-testid=resend-failed-why]`).Text(); got != model.ResendURLChanged+"." {
+		t.Fatalf("reason %q", got)
+	}
+	test()
+	d = doc(t, b.get(hookURL+"/edit"))
+	rows := d.Find(`[data-testid=recent-event]`)
+	if rows.Length() != 3 {
+		t.Fatalf("%d rows", rows.Length())
+	}
+	newest := rows.First().AttrOr("data-log-id", "")
+	if got := d.Find(`[data-testid=resend-failed]`).Text(); got != "Resend all failed in this view (1)" {
+		t.Fatalf("with one resendable row: %q", got)
+	}
+	if got := d.Find(`[data-testid=resend-failed-dialog] input[name="ids[]"]`).AttrOr("value", ""); got != newest {
+		t.Fatalf("resends %s, want the newest row %s", got, newest)
+	}
+	if _, err := f.a.store.UpdateHookState(context.Background(), h.ID, func(h *model.Hook) bool { h.RecentFailures = 40; return true }); err != nil {
+		t.Fatal(err)
+	}
+	d = doc(t, b.get(hookURL+"/edit"))
+	if d.Find(`[data-testid=resend-failed]`).Length() != 0 || !strings.HasPrefix(d.Find(`[data-testid=resend-failed-why]`).Text(), model.HookDisabled) {
+		t.Fatalf("a disabled hook offers Resend all: %q", d.Find(`[data-testid=resend-failed-why]`).Text())
+	}
+}
+
 // The hooks list warns when web_hook_calls dropped deliveries of the
 // top-level group lately.
 func TestHooksListRateLimitWarning(t *testing.T) {
@@ -408,7 +464,7 @@ func TestTestDropdownGroupAndSystemPages(t *testing.T) {
 		user       *model.User
 		triggers   int
 	}{
-		{"group", "/groups/acme/-/hooks/" + itoa(gh.ID), f.owner, 10},
+		{"group", "/groups/acme/-/hooks/" + itoa(gh.ID), f.owner, 14},
 		{"system", "/admin/hooks/" + itoa(sh.ID), admin, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -80,7 +80,12 @@ type runFixture struct {
 
 func newRunFixture(t *testing.T) *runFixture {
 	t.Helper()
-	a := newTestApp(t)
+	return newRunFixtureOn(t, newTestApp(t))
+}
+
+// newRunFixtureOn sets the fixture up through app a.
+func newRunFixtureOn(t *testing.T, a *testApp) *runFixture {
+	t.Helper()
 	f := &runFixture{a: a, rcv: newHookReceiver(t)}
 	f.owner = dbtest.User(t, a.store, "owner", false)
 	f.group = dbtest.Group(t, a.store, "acme", nil, f.owner)

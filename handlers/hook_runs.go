@@ -10,7 +10,7 @@ import (
 	"github.com/hooklab/hooklab/model"
 )
 
-// HookRunner sends Test and Resend requests at once (SPEC §6). Both return
+// HookRunner sends Test and Resend requests at once. Both return
 // only after the attempt's log row and the hook's new auto-disable state
 // are stored; a refusal is a model error (model.Unprocessable with
 // GitLab's message).
@@ -30,7 +30,7 @@ type HookRunner interface {
 const hookCallWindow = time.Minute
 
 // hookCallAllowed takes one Test or Resend ("test", "resend") from the
-// user's budget for the hook's parent (SPEC §4.5: web_hook_test_limit and
+// user's budget for the hook's parent (web_hook_test_limit and
 // web_hook_resend_limit per minute, per user and hook parent, as GitLab's
 // rate limiter scopes them).
 func (h *Handler) hookCallAllowed(ctx context.Context, action string, u *model.User, hk *model.Hook) (bool, error) {
@@ -43,7 +43,7 @@ func (h *Handler) hookCallAllowed(ctx context.Context, action string, u *model.U
 		limit = st.WebHookResendLimit
 	}
 	key := fmt.Sprintf("hook-%s:user:%d:%s", action, u.ID, hookParentKey(hk))
-	return h.hookCalls.Allow(key, limit, hookCallWindow, h.srv.Now()), nil
+	return h.hookCalls.Allow(ctx, key, limit, hookCallWindow, h.srv.Now())
 }
 
 func hookParentKey(hk *model.Hook) string {
@@ -71,6 +71,20 @@ func (h *Handler) testSample(ctx context.Context, hk *model.Hook, t model.Trigge
 			return nil, model.Unprocessable("%s", model.TestNotAvailable)
 		}
 		return &db.DeliveryEvent{Scope: t.Scope, Payload: body}, nil
+	}
+	if plan.GroupEvents {
+		if hk.GroupID == nil {
+			return nil, model.Unprocessable("%s", model.TestNotAvailable)
+		}
+		groups, err := h.store.GroupSelfAndDescendantIDs(ctx, *hk.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := h.store.GroupSampleEvent(ctx, groups, plan.Scopes[0])
+		if isNotFound(err) {
+			return nil, model.Unprocessable("%s", plan.Missing)
+		}
+		return ev, err
 	}
 	var projects []int64
 	var err error

@@ -215,12 +215,18 @@ func (h *Handler) deleteHookForm(scope hookScopeFunc) echo.HandlerFunc {
 func hookFormFromHook(hk model.Hook) views.HookFormState {
 	f := views.HookFormState{
 		Kind: hk.Kind, New: hk.ID == 0,
-		URL: hk.URL, Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
-		Events: hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
+		URL: model.MaskURLPassword(hk.URL), Name: hk.Name, Description: hk.Description, TokenSet: hk.Token != "",
+		SigningTokenSet: hk.SigningToken != "",
+		Events:          hk.Events, Strategy: hk.BranchFilterStrategy, SSL: hk.EnableSSLVerification,
 		Template: hk.CustomWebhookTemplate,
 	}
 	if hk.PushEventsBranchFilter != nil {
 		f.Filter = *hk.PushEventsBranchFilter
+	}
+	if f.Strategy == model.BranchFilterWildcard && f.Filter == "" {
+		// An empty wildcard matches every branch: show it as GitLab's form
+		// does, "All branches" (also the choice a new hook starts with).
+		f.Strategy = model.BranchFilterAllBranches
 	}
 	f.Vars = append(f.Vars, sortedKeys(hk.URLVariables)...)
 	for _, k := range sortedKeys(hk.CustomHeaders) {
@@ -269,6 +275,7 @@ func (h *Handler) renderHookForm(c echo.Context, sc hookScope, status int, f vie
 		return err
 	}
 	item := h.hookItem(sc, *old, st)
+	p.Crumbs = append(p.Crumbs, views.Crumb{Label: hookCrumb(old), URL: item.EditURL()})
 	events, err := h.recentEvents(c, item, c.QueryParams())
 	if err != nil {
 		return err
@@ -341,8 +348,15 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 			msg := "Webhook was created"
 			if old != nil {
 				msg = "Webhook was updated"
+				if cleared := clearedHookSecrets(*old, attempt, res); cleared != "" {
+					msg += ". " + cleared
+				}
 			}
 			h.srv.Flash(c, "notice", msg)
+			if old != nil {
+				// GitLab stays on the edit page after saving it.
+				return web.Redirect(c, fmt.Sprintf("%s/%d/edit", sc.base, attempt.ID))
+			}
 			return web.Redirect(c, sc.base)
 		}
 		if err != nil {
@@ -352,12 +366,69 @@ func (h *Handler) submitHookForm(c echo.Context, sc hookScope, old *model.Hook) 
 			}
 			res.errs.Errors = append(res.errs.Errors, v.Errors...)
 		}
+		// Every field at once: a URL error must not hide a bad template.
+		if len(res.errs.For("custom_webhook_template")) == 0 {
+			if terr := model.CheckTemplate(attempt.CustomWebhookTemplate, enabledTriggers(attempt)); terr != nil {
+				if v, ok := model.AsValidation(terr); ok {
+					res.errs.Errors = append(res.errs.Errors, v.Errors...)
+				}
+			}
+		}
 		status = http.StatusUnprocessableEntity
 	}
 	f := res.form
-	f.Errors = res.errs
+	f.Errors = hookFormSentences(res.errs)
 	f.Sealed = h.sealHookFormSecrets(c, res.pending)
 	return h.renderHookForm(c, sc, status, f, old)
+}
+
+// clearedHookSecrets says which secrets the form still held but the save
+// removed, so that a changed URL does not silently drop the token, custom
+// headers or URL variables (changing the URL clears the first two, as in
+// GitLab). What the user removed on purpose (a blanked token, a removed
+// row) is not news. It names headers and variables, never values; "" when
+// nothing was lost.
+func clearedHookSecrets(old, saved model.Hook, posted hookFormResult) string {
+	var parts []string
+	if t := posted.update.Token; old.Token != "" && saved.Token == "" && (t == nil || *t != "") {
+		parts = append(parts, "the secret token")
+	}
+	var headers, vars []string
+	for _, e := range posted.update.CustomHeaders {
+		if e.Key != "" && !hasEntry(saved.CustomHeaders, e.Key) && !slices.Contains(headers, e.Key) {
+			headers = append(headers, e.Key)
+		}
+	}
+	for _, k := range posted.form.Vars {
+		if !hasEntry(saved.URLVariables, k) {
+			vars = append(vars, "{"+k+"}")
+		}
+	}
+	if len(headers) > 0 {
+		parts = append(parts, plural(len(headers), "the custom header", "the custom headers")+" "+strings.Join(headers, ", "))
+	}
+	if len(vars) > 0 {
+		parts = append(parts, plural(len(vars), "the masked URL portion", "the masked URL portions")+" "+strings.Join(vars, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	list := parts[0]
+	if n := len(parts); n > 1 {
+		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
+	}
+	again := "enter them again if the receiver needs them"
+	if len(parts) == 1 && !strings.HasPrefix(parts[0], "the custom headers") && !strings.HasPrefix(parts[0], "the masked URL portions") {
+		again = "enter it again if the receiver needs it"
+	}
+	return "It no longer has " + list + ": " + again + "."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // hookFormErrors turns a failed save into field errors for the form:
@@ -382,6 +453,8 @@ func hookFormErrors(err error, attempt model.Hook) (*model.ValidationError, erro
 			why = model.URLVariablesProblems(attempt.URLVariables)
 		case "custom_headers":
 			why = model.CustomHeadersProblems(attempt.CustomHeaders)
+		case "signing_token":
+			why = []string{"A signing token must be whsec_ followed by the base64 encoding of 32 random bytes. Use Generate to make one."}
 		}
 		if len(why) == 0 {
 			out.Add(e.Field, e.Message)
@@ -398,14 +471,18 @@ type hookFormInput struct {
 	op                     string
 	url, name, description string
 	token                  string
-	events                 map[string]bool
-	strategy, filter       string
-	ssl                    bool
-	template               string
-	kept                   []string           // url_variables_kept[]: defined masked portions still in the form
-	rows                   []model.URLMaskRow // new "Add URL masking" rows
-	headers                []model.HookEntry  // custom header rows, every one
-	secrets                hookFormSecrets    // typed secrets carried over from a previous rendering
+	signingToken           string
+	// generated is a signing token the Generate button just made; the form
+	// shows it once, in the clear, so it can be copied.
+	generated        string
+	events           map[string]bool
+	strategy, filter string
+	ssl              bool
+	template         string
+	kept             []string           // url_variables_kept[]: defined masked portions still in the form
+	rows             []model.URLMaskRow // new "Add URL masking" rows
+	headers          []model.HookEntry  // custom header rows, every one
+	secrets          hookFormSecrets    // typed secrets carried over from a previous rendering
 }
 
 func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInput, error) {
@@ -416,7 +493,8 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	in := hookFormInput{
 		op:  form.Get("_op"),
 		url: form.Get("url"), name: form.Get("name"), description: form.Get("description"), token: form.Get("token"),
-		strategy: form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
+		signingToken: form.Get("signing_token"),
+		strategy:     form.Get("branch_filter_strategy"), filter: form.Get("push_events_branch_filter"),
 		ssl: form.Get("enable_ssl_verification") != "", template: form.Get("custom_webhook_template"),
 		kept:    form["url_variables_kept[]"],
 		events:  map[string]bool{},
@@ -429,6 +507,7 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	for i := range max(len(values), len(keys)) {
 		in.rows = append(in.rows, model.URLMaskRow{Value: at(values, i), Key: at(keys, i)})
 	}
+	in.url = restoreTypedURL(in.url, in.rows, in.secrets)
 	hkeys, hvalues := form["custom_headers[][key]"], form["custom_headers[][value]"]
 	for i := range max(len(hkeys), len(hvalues)) {
 		in.headers = append(in.headers, model.HookEntry{Key: at(hkeys, i), Value: at(hvalues, i)})
@@ -438,6 +517,8 @@ func (h *Handler) readHookForm(c echo.Context, kind model.HookKind) (hookFormInp
 	op, arg, _ := strings.Cut(in.op, ":")
 	n, _ := strconv.Atoi(arg)
 	switch op {
+	case "generate_signing_token":
+		in.generated = model.NewSigningToken()
 	case "add_mask_row":
 		in.rows = append(in.rows, model.URLMaskRow{})
 	case "remove_mask_row":
@@ -486,14 +567,31 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 	u, f := &r.update, &r.form
 	pend := hookFormSecrets{Vars: map[string]string{}, Headers: map[string]string{}}
 
-	// URL masking: new rows turn portions of the URL into {placeholders}.
+	// The URL as shown keeps its stored password (see updateHook); one
+	// still hiding something was edited and must be typed again.
 	url := in.url
-	masked, entries, err := model.MaskURL(in.url, in.rows)
+	if old != nil {
+		url = model.KeepURLPassword(url, old.URL)
+	}
+	if model.URLPasswordMasked(url) || strings.Contains(url, model.HookSecretMask) {
+		r.errs.Add("url", "The URL was shown with its password or masked portions hidden: enter them again.")
+	}
+
+	// URL masking: new rows turn portions of the URL into {placeholders}.
+	var rowValues []string
+	masked, entries, err := model.MaskURL(url, in.rows)
 	if err != nil {
+		// The rows come back to be corrected, their values sealed like
+		// every other secret, and hidden in the URL.
 		v, _ := model.AsValidation(err)
 		r.errs.Errors = append(r.errs.Errors, v.Errors...)
 		for _, row := range in.rows {
-			f.MaskRows = append(f.MaskRows, views.HookMaskRow{Value: row.Value, Key: row.Key})
+			shown := views.HookMaskRow{Key: row.Key}
+			if row.Value != "" {
+				shown.Value = model.HookSecretMask
+			}
+			f.MaskRows = append(f.MaskRows, shown)
+			rowValues = append(rowValues, row.Value)
 		}
 		entries = nil
 	} else {
@@ -504,7 +602,10 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 			}
 		}
 	}
-	u.URL, f.URL = &url, url
+	u.URL, f.URL = &url, shownURL(url, rowValues)
+	if f.URL != url {
+		pend.URL, pend.Rows = &url, rowValues
+	}
 
 	seen := map[string]bool{}
 	for _, k := range in.kept {
@@ -554,6 +655,28 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 		u.Token = &t
 	}
 
+	// The signing token field works like the token field, except right
+	// after Generate, when it shows the new token once.
+	switch {
+	case in.generated != "":
+		t := in.generated
+		u.SigningToken, f.NewSigningToken = &t, t
+	case in.signingToken == model.HookSecretMask && in.secrets.SigningToken != nil:
+		t := *in.secrets.SigningToken
+		u.SigningToken, pend.SigningToken, f.SigningTokenSet = &t, &t, true
+	case in.signingToken == model.HookSecretMask:
+		if old != nil {
+			t := model.HookSecretMask // keep the stored signing token
+			u.SigningToken, f.SigningTokenSet = &t, old.SigningToken != ""
+		}
+	case in.signingToken != "":
+		t := in.signingToken
+		u.SigningToken, pend.SigningToken, f.SigningTokenSet = &t, &t, true
+	case old != nil:
+		t := ""
+		u.SigningToken = &t
+	}
+
 	// Custom headers: every row is posted, so a missing one is deleted.
 	for i, e := range in.headers {
 		if e.Key == "" && e.Value == "" {
@@ -583,6 +706,9 @@ func resolveHookForm(in hookFormInput, kind model.HookKind, old *model.Hook) hoo
 		f.Headers = append(f.Headers, row)
 	}
 	u.ReplaceCustomHeaders = old != nil
+	// The form shows the masked URL with its {placeholders}: editing the
+	// rest of it keeps the variables the new URL still uses.
+	u.KeepURLVariablesInURL = old != nil
 
 	var events model.TriggerSet
 	for attr, on := range in.events {
@@ -613,9 +739,41 @@ func hasEntry(m map[string]string, k string) bool {
 // page never contains them: they travel sealed with the instance key, bound
 // to the signed-in user.
 type hookFormSecrets struct {
-	Token   *string           `json:"t,omitempty"`
-	Vars    map[string]string `json:"v,omitempty"`
-	Headers map[string]string `json:"h,omitempty"`
+	Token        *string           `json:"t,omitempty"`
+	SigningToken *string           `json:"s,omitempty"`
+	Vars         map[string]string `json:"v,omitempty"`
+	Headers      map[string]string `json:"h,omitempty"`
+	// URL is the URL typed, when the form shows it with something hidden:
+	// a userinfo password, or the values of masking rows (Rows) that
+	// failed and come back to be corrected.
+	URL  *string  `json:"u,omitempty"`
+	Rows []string `json:"r,omitempty"`
+}
+
+// shownURL is the URL as the form shows it: no userinfo password, and the
+// values of masking rows shown again hidden.
+func shownURL(url string, rowValues []string) string {
+	url = model.MaskURLPassword(url)
+	for _, v := range rowValues {
+		if v != "" {
+			url = strings.ReplaceAll(url, v, model.HookSecretMask)
+		}
+	}
+	return url
+}
+
+// restoreTypedURL puts back what a form shown again hid: the values of
+// masking rows posted as the mask, and the URL when posted as shown.
+func restoreTypedURL(url string, rows []model.URLMaskRow, s hookFormSecrets) string {
+	for i := range rows {
+		if rows[i].Value == model.HookSecretMask && i < len(s.Rows) {
+			rows[i].Value = s.Rows[i]
+		}
+	}
+	if s.URL != nil && url == shownURL(*s.URL, s.Rows) {
+		return *s.URL
+	}
+	return url
 }
 
 func hookFormSecretsAAD(c echo.Context) string {
@@ -623,7 +781,7 @@ func hookFormSecretsAAD(c echo.Context) string {
 }
 
 func (h *Handler) sealHookFormSecrets(c echo.Context, s hookFormSecrets) string {
-	if s.Token == nil && len(s.Vars) == 0 && len(s.Headers) == 0 {
+	if s.Token == nil && s.SigningToken == nil && len(s.Vars) == 0 && len(s.Headers) == 0 && s.URL == nil {
 		return ""
 	}
 	b, err := json.Marshal(s)
@@ -671,6 +829,10 @@ func (h *Handler) hookFormFragment(c echo.Context) error {
 			s = model.BranchFilterWildcard
 		}
 		return web.Render(c, http.StatusOK, views.HookBranchFilter(s, c.QueryParam("push_events_branch_filter"), nil))
+	case "signing_token":
+		// A fresh token, shown once; it is kept only if the form is saved.
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return web.Render(c, http.StatusOK, views.HookSigningTokenField(views.HookFormState{NewSigningToken: model.NewSigningToken()}))
 	case "remove":
 		return c.HTML(http.StatusOK, "")
 	}

@@ -215,10 +215,10 @@ func TestHookFormErrorsShowBesideFieldsAndKeepSecretsSealed(t *testing.T) {
 	wantStatus(t, rec, http.StatusUnprocessableEntity, `data-testid="hook-form"`)
 	noSecrets(t, "the 422 page", rec.Body.String(), formSecrets...)
 	d := doc(t, rec)
-	if got := d.Find("#branch-filter-pattern .field-error").Text(); got != "not valid RE2 syntax: invalid perl operator: (?!" {
+	if got := d.Find("#branch-filter-pattern .field-error").Text(); got != "The regular expression is not valid RE2 syntax (invalid perl operator: (?!)." {
 		t.Fatalf("branch filter error: got %q", got)
 	}
-	if got := d.Find("#hook_name").Parent().Find(".field-error").Text(); got != "is too long (maximum is 255 characters)" {
+	if got := d.Find("#hook_name").Parent().Find(".field-error").Text(); got != "The name is too long (maximum is 255 characters)." {
 		t.Fatalf("name error: got %q", got)
 	}
 	if got, _ := d.Find("#hook_url").Attr("value"); got != "https://webhook.example.com/hook/{path}" {
@@ -264,11 +264,11 @@ func TestHookFormMaskingAndTemplateErrors(t *testing.T) {
 		secret string
 	}{
 		{"mask value not in the URL", addRows(hookForm(map[string]string{"url": "https://webhook.example.com/x"}), [][2]string{{"nothere", "key"}}, nil),
-			"[data-testid=mask-row] .field-error", "Must match part of URL", ""},
+			"[data-testid=mask-row] .field-error", "This text is not in the URL: copy the sensitive portion exactly as the URL has it.", ""},
 		{"mask key invalid", addRows(hookForm(map[string]string{"url": "https://webhook.example.com/x"}), [][2]string{{"x", "1bad"}}, nil),
 			"[data-testid=mask-row] .field-error", `Use letters and digits, separated by single ".", "_" or "-", starting with a letter.`, ""},
 		{"placeholder without variable", hookForm(map[string]string{"url": "https://webhook.example.com/{foo}/{three}"}),
-			"#hook_url ~ .field-error", `Invalid URL template. Missing keys: ["foo", "three"]`, ""},
+			"#hook_url ~ .field-error", "The URL uses {foo}, {three} but no masked portion has that name: add a URL masking row for each, or take it out of the URL.", ""},
 		{"header without value", addRows(hookForm(map[string]string{"url": "https://webhook.example.com/x"}), nil, [][2]string{{"X-Key", ""}}),
 			"[data-testid=header-row] .field-error", "This field is required.", ""},
 		{"header name invalid", addRows(hookForm(map[string]string{"url": "https://webhook.example.com/x"}), nil, [][2]string{{"X--Key", "v-secret-77"}}),
@@ -278,8 +278,11 @@ func TestHookFormMaskingAndTemplateErrors(t *testing.T) {
 			"Error while parsing rendered custom webhook template: You may be trying to access an array value, which is not supported. (with a sample Push Hook event)", ""},
 		{"template renders invalid JSON", hookForm(map[string]string{"url": "https://webhook.example.com/x", "custom_webhook_template": `{"name": {{project.name}}}`}),
 			"#hook_custom_webhook_template ~ .field-error", "Error while parsing rendered custom webhook template:", ""},
+		{"regex filter too long", hookForm(map[string]string{"url": "https://webhook.example.com/x", "branch_filter_strategy": "regex",
+			"push_events_branch_filter": strings.Repeat("a", 4097)}),
+			"#branch-filter-pattern .field-error", "The regular expression is longer than the allowed 4096 characters.", ""},
 		{"token with a line break", hookForm(map[string]string{"url": "https://webhook.example.com/x", "token": "a\nb"}),
-			"#hook_token ~ .field-error", "is invalid", ""},
+			"#hook_token ~ .field-error", "The secret token cannot contain line breaks.", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/acme/api/-/hooks", tc.form)
@@ -317,7 +320,7 @@ func TestHookFormEditRules(t *testing.T) {
 	values := formValues(t, b.get(editPath), "#hook-form")
 	values.Del("url_variables_kept[]")
 	rec := b.postForm(hookPath, values)
-	wantStatus(t, rec, http.StatusUnprocessableEntity, `Invalid URL template. Missing keys: [&#34;path&#34;]`)
+	wantStatus(t, rec, http.StatusUnprocessableEntity, "The URL uses {path} but no masked portion has that name")
 	if got, _ := f.a.store.Hook(ctx, id); got.URLVariables["path"] != formPathSecret {
 		t.Fatalf("a refused update changed the hook: %v", got.URLVariables)
 	}
@@ -328,7 +331,9 @@ func TestHookFormEditRules(t *testing.T) {
 	values = formValues(t, b.get(editPath), "#hook-form")
 	values.Del("url_variables_kept[]")
 	values.Set("url", "https://public.example.com/new")
-	followFlash(t, b, b.postForm(hookPath, values), "Webhook was updated")
+	// The flash names what the edit removed (names only, never values).
+	followFlash(t, b, b.postForm(hookPath, values), "Webhook was updated. It no longer has the secret token and the custom header Authorization: "+
+		"enter them again if the receiver needs them.")
 	got, _ := f.a.store.Hook(ctx, id)
 	if got.URL != "https://public.example.com/new" || got.Token != "" || len(got.CustomHeaders) != 0 || len(got.URLVariables) != 0 {
 		t.Fatalf("after a new URL: %+v", got)
@@ -601,5 +606,60 @@ func TestHookListShowsAlertStatus(t *testing.T) {
 	_ = f.a.store.UpdateSettings(ctx, st)
 	if n := doc(t, b.get("/acme/api/-/hooks")).Find("[data-testid=hook-alert]").Length(); n != 0 {
 		t.Fatalf("got %d badges with auto-disabling off", n)
+	}
+}
+
+// The form checks every field at once and says in whole sentences what is
+// wrong and how to fix it: a blocked URL does not hide a bad template, and
+// the error summary at the top lists both.
+func TestHookFormReportsEveryFieldInSentences(t *testing.T) {
+	f := newHookFixture(t)
+	b := f.a.signedIn(f.maintainer)
+	b.get("/acme/api/-/hooks/new")
+	rec := b.postForm("/acme/api/-/hooks", hookForm(map[string]string{
+		"url": "ftp://webhook.example.com/x", "custom_webhook_template": `{"id": "{{commits.id}}"}`,
+	}))
+	wantStatus(t, rec, http.StatusUnprocessableEntity, "")
+	d := doc(t, rec)
+	if got := d.Find("#hook_url ~ .field-error").Text(); got != "The URL must start with http:// or https://." {
+		t.Errorf("URL error %q", got)
+	}
+	if got := d.Find("#hook_custom_webhook_template ~ .field-error").Text(); !strings.HasPrefix(got, "Error while parsing rendered custom webhook template") {
+		t.Errorf("template error %q: the URL error hid it", got)
+	}
+	if n := d.Find("[data-testid=error-summary] li").Length(); n != 2 {
+		t.Errorf("the summary lists %d errors, want 2", n)
+	}
+	rec = b.postForm("/acme/api/-/hooks", hookForm(map[string]string{"url": ""}))
+	if got := doc(t, rec).Find("#hook_url ~ .field-error").Text(); got != "Enter the URL that receives the webhook's requests." {
+		t.Errorf("blank URL: %q", got)
+	}
+}
+
+// As in GitLab: a new hook starts with "All branches" (an empty wildcard
+// shows as that too), saving an edit stays on the edit page, and the edit
+// page's breadcrumbs end with the hook's name.
+func TestHookFormFollowsGitLabsFlow(t *testing.T) {
+	f := newHookFixture(t)
+	b := f.a.signedIn(f.maintainer)
+	if doc(t, b.get("/acme/api/-/hooks/new")).Find(`[data-testid=strategy-all_branches][checked]`).Length() != 1 {
+		t.Error("a new hook does not start with All branches")
+	}
+	followFlash(t, b, b.postForm("/acme/api/-/hooks", hookForm(map[string]string{"url": "https://webhook.example.com/x", "name": "Receiver"})), "Webhook was created")
+	hooks, _ := f.a.store.HooksByProject(context.Background(), f.api.ID)
+	editPath := fmt.Sprintf("/acme/api/-/hooks/%d/edit", hooks[0].ID)
+	edit := b.get(editPath)
+	d := doc(t, edit)
+	if got := strings.TrimSpace(d.Find(`[data-testid=breadcrumbs] a`).Last().Text()); got != "Receiver" {
+		t.Errorf("the last breadcrumb is %q, want the hook's name", got)
+	}
+	if d.Find(`[data-testid=strategy-all_branches][checked]`).Length() != 1 {
+		t.Error("an empty wildcard filter is not shown as All branches")
+	}
+	values := formValues(t, edit, "#hook-form")
+	values.Set("name", "Renamed")
+	rec := b.postForm(fmt.Sprintf("/acme/api/-/hooks/%d", hooks[0].ID), values)
+	if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != editPath {
+		t.Fatalf("saving an edit went to %d %q, want the edit page", rec.Code, got)
 	}
 }

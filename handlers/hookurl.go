@@ -43,7 +43,7 @@ func localAddrs() []netip.Addr {
 	return out
 }
 
-// checkHookURL is the save-time public-URL check (SPEC §4.4): the hook's
+// checkHookURL is the save-time public-URL check: the hook's
 // destination — the interpolated URL when it has URL variables — must not
 // be a blocked literal address, nor a name that resolves only to blocked
 // addresses, unless the settings allow it. It returns a validation error on

@@ -23,7 +23,7 @@ const mailgunMaxBody = 256 << 10
 // receiver path: GitLab 15.0 (May 22, 2022) replaced it.
 const mailgunDeprecation = "@1653177600"
 
-// receiveMailgunWebhook is Mailgun's failure webhook receiver (SPEC §8.2).
+// receiveMailgunWebhook is Mailgun's failure webhook receiver.
 // No session, no CSRF: the signature is the proof. The answers, checked in
 // this order, are GitLab's: 406 while the integration is disabled (Mailgun
 // stops retrying on 406), 404 for a missing or wrong signature, and 200

@@ -299,9 +299,17 @@ func (h *Handler) membersData(c echo.Context, src *memberSource) (views.MembersD
 	if err != nil {
 		return d, err
 	}
+	d.ViewerAdmin, d.FailingEmails = user(c).Admin, map[string]bool{}
 	for _, m := range direct {
 		if m.Pending() {
 			d.Invites = append(d.Invites, m)
+			if m.InviteEmail != nil {
+				failing, err := h.store.AddressFailing(ctx, *m.InviteEmail)
+				if err != nil {
+					return d, err
+				}
+				d.FailingEmails[*m.InviteEmail] = failing
+			}
 		}
 	}
 	return d, nil
@@ -357,7 +365,7 @@ func memberFormError(err error, field string) (*model.ValidationError, error) {
 	case errors.Is(err, errLevelTooHigh):
 		v.Add("access_level", "cannot be higher than your own access level")
 	case errors.Is(err, errUserNotFound):
-		v.Add(field, "is not a known user")
+		v.Add(field, "No user has this username. Check the spelling, or invite them by e-mail instead.")
 	default:
 		if fv, ok := model.AsValidation(err); ok {
 			return fv, nil
@@ -378,16 +386,17 @@ func (h *Handler) createMember(load sourceLoader) echo.HandlerFunc {
 		}
 		f := views.MemberForm{Username: strings.TrimPrefix(strings.TrimSpace(c.FormValue("username")), "@"), Errors: &model.ValidationError{}}
 		f.AccessLevel = formLevel(c, f.Errors)
+		expires := h.formExpiry(c, &f)
 		var u *model.User
 		if f.Username == "" {
 			f.Errors.Add("username", "can't be blank")
 		} else if u, err = h.store.UserByUsername(h.ctx(c), f.Username); isNotFound(err) {
-			f.Errors.Add("username", "is not a known user")
+			f.Errors.Add("username", "No user has this username. Check the spelling, or invite them by e-mail instead.")
 		} else if err != nil {
 			return err
 		}
 		if f.Errors.Empty() {
-			if _, err = h.addMember(c, src, u, f.AccessLevel, nil); err == nil {
+			if _, err = h.addMember(c, src, u, f.AccessLevel, expires); err == nil {
 				h.srv.Flash(c, "notice", fmt.Sprintf("%s was added to the %s %s as %s.", u.Username, src.name(), src.kind(), f.AccessLevel))
 				return web.Redirect(c, src.membersURL())
 			}
@@ -415,13 +424,24 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		}
 		f := views.MemberForm{Email: strings.TrimSpace(c.FormValue("email")), Errors: &model.ValidationError{}}
 		f.AccessLevel = formLevel(c, f.Errors)
-		if msg := model.EmailProblem(f.Email); msg != "" {
-			f.Errors.Add("email", msg)
+		expires := h.formExpiry(c, &f)
+		emails := splitInviteEmails(f.Email)
+		if len(emails) > 1 {
+			if done, err := h.inviteMany(c, src, &f, emails, expires); done || err != nil {
+				return err
+			}
+		} else {
+			if len(emails) == 1 {
+				f.Email = emails[0] // "a@example.com," is one address
+			}
+			if msg := model.EmailProblem(f.Email); msg != "" {
+				f.Errors.Add("email", msg)
+			}
 		}
 		if f.Errors.Empty() {
-			existing, sent, err := h.invite(c, src, f.Email, f.AccessLevel, nil)
+			existing, sent, err := h.invite(c, src, f.Email, f.AccessLevel, expires)
 			if errors.Is(err, errInviteToAdded) {
-				_, err = h.addMember(c, src, existing, f.AccessLevel, nil)
+				_, err = h.addMember(c, src, existing, f.AccessLevel, expires)
 				if err == nil {
 					h.srv.Flash(c, "notice", fmt.Sprintf("%s already has an account: %s was added to the %s %s as %s.",
 						f.Email, existing.Username, src.name(), src.kind(), f.AccessLevel))
@@ -430,6 +450,15 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 			}
 			switch {
 			case err == nil && sent:
+				// The mailer drops mail to addresses Mailgun reports as
+				// failing: say so instead of "sent".
+				if failing, ferr := h.store.AddressFailing(h.ctx(c), f.Email); ferr != nil {
+					return ferr
+				} else if failing {
+					h.srv.Flash(c, "warning", fmt.Sprintf("The invitation for %s was saved, but no e-mail went out: Mailgun reports this address as failing. "+
+						"The invitation below says what to do.", f.Email))
+					return web.Redirect(c, src.membersURL())
+				}
 				h.srv.Flash(c, "notice", fmt.Sprintf("An invitation was sent to %s.", f.Email))
 				return web.Redirect(c, src.membersURL())
 			case err == nil:
@@ -447,6 +476,22 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		d.Invite = f
 		return h.renderMembers(c, http.StatusUnprocessableEntity, src, d)
 	}
+}
+
+// formExpiry reads the add and invite forms' optional expiration date,
+// recording a wrong one as the field's error.
+func (h *Handler) formExpiry(c echo.Context, f *views.MemberForm) *time.Time {
+	f.ExpiresAt = strings.TrimSpace(c.FormValue("expires_at"))
+	exp, msg := model.MembershipExpiry(f.ExpiresAt, h.srv.Now())
+	switch msg {
+	case "":
+		return exp
+	case "cannot be a date in the past":
+		f.Errors.Add("expires_at", "The expiration date is in the past: choose today or a later date, or leave it blank.")
+	default:
+		f.Errors.Add("expires_at", "Enter the expiration date as YEAR-MONTH-DAY, or leave it blank.")
+	}
+	return nil
 }
 
 // pageMember finds the membership or invite :member_id of the source.

@@ -169,7 +169,7 @@ func TestAddMemberForm(t *testing.T) {
 		wantStatus int
 		field, msg string
 	}{
-		{"unknown user", w.owner, "group", url.Values{"username": {"nobody"}, "access_level": {"30"}}, 422, "username", "is not a known user"},
+		{"unknown user", w.owner, "group", url.Values{"username": {"nobody"}, "access_level": {"30"}}, 422, "username", "No user has this username. Check the spelling, or invite them by e-mail instead."},
 		{"blank username", w.owner, "group", url.Values{"username": {" "}, "access_level": {"30"}}, 422, "username", "can't be blank"},
 		{"already a member", w.owner, "group", url.Values{"username": {"dev"}, "access_level": {"30"}}, 422, "username", "is already a member"},
 		{"invalid level", w.owner, "group", url.Values{"username": {"carol"}, "access_level": {"35"}}, 422, "access_level", "is not a valid access level"},

@@ -103,21 +103,34 @@ func (h *Handler) notificationsView(c echo.Context) (views.NotificationsView, er
 		}
 		return chain, nil
 	}
+	// inherited is what "global" resolves to under the chain, and the name
+	// of the group it comes from ("" for the user's global level).
+	inherited := func(chain []model.NotificationSetting) (model.NotificationLevel, string) {
+		eff := model.EffectiveNotificationSetting(global, chain...)
+		if eff.SourceType == model.SourceGroup {
+			if g, ok := byID[eff.SourceID]; ok {
+				return eff.Level, g.FullName
+			}
+		}
+		return eff.Level, ""
+	}
 	for _, g := range groups {
 		above, err := chainFrom(g.ParentID)
 		if err != nil {
 			return v, err
 		}
+		level, from := inherited(above)
 		v.Groups = append(v.Groups, views.NotificationRow{Name: g.FullName, URL: views.GroupURL(&g),
-			Setting: setting(model.SourceGroup, g.ID), Inherited: model.EffectiveNotificationLevel(global, above...)})
+			Setting: setting(model.SourceGroup, g.ID), Inherited: level, InheritedFrom: from})
 	}
 	for _, p := range projects {
 		above, err := chainFrom(&p.GroupID)
 		if err != nil {
 			return v, err
 		}
+		level, from := inherited(above)
 		v.Projects = append(v.Projects, views.NotificationRow{Name: p.FullName, URL: views.ProjectURL(&p),
-			Setting: setting(model.SourceProject, p.ID), Inherited: model.EffectiveNotificationLevel(global, above...)})
+			Setting: setting(model.SourceProject, p.ID), Inherited: level, InheritedFrom: from})
 	}
 	return v, nil
 }

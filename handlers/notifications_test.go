@@ -89,10 +89,11 @@ func TestNotificationsPageHTMX(t *testing.T) {
 		t.Errorf("got %q, want Global (Watch)", got)
 	}
 
-	// A group in between changes what "Global" means below it.
+	// A group in between changes what "Global" means below it, and the
+	// choice says where the level now comes from.
 	rec = b.putHTMX("/-/profile/notifications/groups/"+itoa(f.platform.ID), url.Values{"level": {"mention"}})
 	d = doc(t, rec)
-	if got := selectedText(d, `[data-testid=level-`+projKey+`]`); got != "Global (On mention)" {
+	if got := selectedText(d, `[data-testid=level-`+projKey+`]`); got != "Inherit: On mention, from acme / platform" {
 		t.Errorf("after the subgroup: got %q", got)
 	}
 	if got := selectedText(d, `[data-testid=level-group-`+itoa(f.platform.ID)+`]`); got != "On mention" {

@@ -74,19 +74,24 @@ func (h *Handler) updatePassword(c echo.Context) error {
 		return web.Render(c, status, views.PasswordPage(h.profilePage(c, "password", "Password"), v))
 	}
 	v := &model.ValidationError{}
-	if h.signIns.Blocked(key, passwordAttempts, passwordWindow, now) {
+	ctx := h.ctx(c)
+	if blocked, err := h.signIns.Blocked(ctx, key, passwordAttempts, passwordWindow, now); err != nil {
+		return err
+	} else if blocked {
 		v.Add("current_password", "Too many wrong passwords. Try again later (in about 10 minutes).")
 		return fail(http.StatusTooManyRequests, v)
 	}
 	pw, confirmation := c.FormValue("password"), c.FormValue("password_confirmation")
 	if !db.CheckPassword(u.PasswordHash, c.FormValue("current_password")) {
-		h.signIns.Allow(key, passwordAttempts, passwordWindow, now)
+		if _, err := h.signIns.Allow(ctx, key, passwordAttempts, passwordWindow, now); err != nil {
+			return err
+		}
 		v.Add("current_password", "You must provide a valid current password")
 	}
 	if msg := model.PasswordProblem(pw); msg != "" {
 		v.Add("password", msg)
 	} else if confirmation != pw {
-		v.Add("password_confirmation", "doesn't match Password")
+		v.Add("password_confirmation", "The confirmation doesn't match the new password. Type the same password in both fields.")
 	}
 	if !v.Empty() {
 		return fail(http.StatusUnprocessableEntity, v)
@@ -95,11 +100,12 @@ func (h *Handler) updatePassword(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	ctx := h.ctx(c)
 	if err := h.store.SetUserPassword(ctx, u.ID, hash); err != nil {
 		return err
 	}
-	h.signIns.Reset(key)
+	if err := h.signIns.Reset(ctx, key); err != nil {
+		return err
+	}
 	var keep int64
 	if s := web.CurrentSession(c); s != nil {
 		keep = s.ID
@@ -133,7 +139,9 @@ func (h *Handler) createEmail(c echo.Context) error {
 		f.Errors.Add("email", msg)
 		return h.renderEmails(c, http.StatusUnprocessableEntity, f)
 	}
-	if !h.allowConfirmationMail(c, u) {
+	if ok, err := h.allowConfirmationMail(c, u); err != nil {
+		return err
+	} else if !ok {
 		f.Errors = &model.ValidationError{}
 		f.Errors.Add("email", "Too many confirmation emails were sent. Try again later.")
 		return h.renderEmails(c, http.StatusTooManyRequests, f)
@@ -154,8 +162,8 @@ func (h *Handler) createEmail(c echo.Context) error {
 }
 
 // allowConfirmationMail takes one confirmation mail from the user's allowance.
-func (h *Handler) allowConfirmationMail(c echo.Context, u *model.User) bool {
-	return h.signIns.Allow("confirmation-mail:user:"+strconv.FormatInt(u.ID, 10), confirmationMails, confirmationWindow, h.srv.Now())
+func (h *Handler) allowConfirmationMail(c echo.Context, u *model.User) (bool, error) {
+	return h.signIns.Allow(h.ctx(c), "confirmation-mail:user:"+strconv.FormatInt(u.ID, 10), confirmationMails, confirmationWindow, h.srv.Now())
 }
 
 // emailConfirmationURL is the link a confirmation mail carries.
@@ -230,7 +238,9 @@ func (h *Handler) resendEmailConfirmation(c echo.Context) error {
 		h.srv.Flash(c, "alert", e.Email+" is already confirmed.")
 		return web.Redirect(c, "/-/profile/emails")
 	}
-	if !h.allowConfirmationMail(c, u) {
+	if ok, err := h.allowConfirmationMail(c, u); err != nil {
+		return err
+	} else if !ok {
 		h.srv.Flash(c, "alert", "Too many confirmation emails were sent. Try again later.")
 		return web.Redirect(c, "/-/profile/emails")
 	}

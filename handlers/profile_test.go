@@ -93,7 +93,7 @@ func TestChangePassword(t *testing.T) {
 		{"no current password", "", "new password 1", "new password 1", "user_current_password", "You must provide a valid current password"},
 		{"too short", dbtest.Password, "short", "short", "user_password", "is too short (minimum is 8 characters)"},
 		{"blank", dbtest.Password, "", "", "user_password", "can't be blank"},
-		{"confirmation differs", dbtest.Password, "new password 1", "new password 2", "user_password_confirmation", "doesn't match Password"},
+		{"confirmation differs", dbtest.Password, "new password 1", "new password 2", "user_password_confirmation", "The confirmation doesn't match the new password. Type the same password in both fields."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/-/profile/password", url.Values{"_method": {"put"},
@@ -496,5 +496,28 @@ func TestPersonalAccessTokens(t *testing.T) {
 	}
 	if bts, _ := a.store.Tokens(t.Context(), bob.ID); bts[0].Revoked {
 		t.Error("bob's token was revoked")
+	}
+}
+
+// Administrators are offered the sudo scope; other users neither see it
+// nor can post it.
+func TestTokenSudoScopeForAdminsOnly(t *testing.T) {
+	a := newTestApp(t)
+	root := dbtest.User(t, a.store, "root", true)
+	alice := dbtest.User(t, a.store, "alice", false)
+	if n := doc(t, a.signedIn(alice).get("/-/profile/personal_access_tokens")).Find("[data-testid=scope-sudo]").Length(); n != 0 {
+		t.Fatal("a non-admin is offered the sudo scope")
+	}
+	b := a.signedIn(root)
+	if n := doc(t, b.get("/-/profile/personal_access_tokens")).Find("[data-testid=scope-sudo]").Length(); n != 1 {
+		t.Fatal("an administrator is not offered the sudo scope")
+	}
+	rec := b.postForm("/-/profile/personal_access_tokens", url.Values{"name": {"sudo"}, "scopes[]": {"api", "sudo"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("create: got %d, want 200", rec.Code)
+	}
+	tokens, _ := a.store.Tokens(t.Context(), root.ID)
+	if len(tokens) != 1 || !tokens[0].HasScope(model.ScopeSudo) {
+		t.Fatalf("tokens: %+v", tokens)
 	}
 }

@@ -23,7 +23,8 @@ func (h *Handler) tokensSection(c echo.Context, f views.TokenForm) (views.Tokens
 		return views.TokensSection{}, err
 	}
 	now := h.srv.Now()
-	s := views.TokensSection{Form: f, Now: now, CSRF: web.CSRFToken(c), MinDate: now.UTC().AddDate(0, 0, 1).Format("2006-01-02")}
+	s := views.TokensSection{Form: f, Now: now, CSRF: web.CSRFToken(c), MinDate: now.UTC().AddDate(0, 0, 1).Format("2006-01-02"),
+		Admin: user(c).Admin}
 	for _, t := range tokens {
 		if t.Active(now) {
 			s.Active = append(s.Active, t)
@@ -63,7 +64,8 @@ func (h *Handler) createToken(c echo.Context) error {
 	if err != nil {
 		return model.BadRequest("the form could not be read")
 	}
-	in := model.NewTokenInput{Name: form.Get("name"), Scopes: form["scopes[]"], ExpiresAt: strings.TrimSpace(form.Get("expires_at"))}
+	in := model.NewTokenInput{Name: form.Get("name"), Scopes: form["scopes[]"], ExpiresAt: strings.TrimSpace(form.Get("expires_at")),
+		Admin: user(c).Admin}
 	f := views.TokenForm{Name: in.Name, Scopes: in.Scopes, ExpiresAt: in.ExpiresAt}
 	raw, t, err := h.store.IssueToken(h.ctx(c), user(c).ID, in)
 	if err != nil {

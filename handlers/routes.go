@@ -39,6 +39,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/-/health", h.health)
 	e.GET("/-/readiness", h.readiness)
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/favicon.ico", echo.WrapHandler(http.HandlerFunc(static.Favicon)))
 
 	// Sessions.
 	e.GET(signInPath, h.signInPage)
@@ -55,7 +56,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/groups/:group/-/projects", h.showGroup, signedIn)
 	e.GET("/:project", h.showProject, signedIn)
 
-	// Members and invitations (SPEC §1): the members pages of groups and
+	// Members and invitations: the members pages of groups and
 	// projects, and the invitation links sent by e-mail (open to visitors
 	// who are not signed in, so that they can sign up).
 	for _, s := range []struct {
@@ -138,7 +139,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	h.hookPages(e, "/admin/hooks", h.adminHookScope, signedIn, admin)
 	e.GET(views.HookFragmentsPath+"/:fragment", h.hookFormFragment, signedIn)
 
-	// Mailgun (SPEC §8.2): the signed failure webhook receiver (no session,
+	// Mailgun: the signed failure webhook receiver (no session,
 	// no CSRF; the old path is deprecated) and the admin's failures page.
 	e.POST(model.MailgunWebhookPath, h.receiveMailgunWebhook(false))
 	e.POST(model.MailgunDeprecatedWebhookPath, h.receiveMailgunWebhook(true))
@@ -149,15 +150,25 @@ func (h *Handler) routes(e *echo.Echo) {
 	// route checks the token's scope.
 	api := e.Group(apiPrefix, web.RequireScope)
 	apiUser := h.srv.RequireUser(signInPath)
-	api.GET("/version", h.apiVersion, apiUser)
+	api.GET("/version", h.apiMetadata, apiUser)
+	api.GET("/metadata", h.apiMetadata, apiUser)
 	api.GET("/user", h.apiCurrentUser, apiUser)
 	api.GET("/users", h.apiListUsers, apiUser)
 	api.POST("/users", h.apiCreateUser, apiUser, admin)
 	api.GET("/users/:id", h.apiGetUser, apiUser)
+	api.POST("/users/:id/personal_access_tokens", h.apiCreateUserToken, apiUser, admin)
+	api.GET("/personal_access_tokens", h.apiListTokens, apiUser)
+	api.GET("/personal_access_tokens/self", h.apiGetToken, apiUser)
+	api.GET("/personal_access_tokens/:id", h.apiGetToken, apiUser)
+	api.DELETE("/personal_access_tokens/self", h.apiRevokeToken, apiUser)
+	api.DELETE("/personal_access_tokens/:id", h.apiRevokeToken, apiUser)
+	api.POST("/personal_access_tokens/self/rotate", h.apiRotateToken, apiUser)
+	api.POST("/personal_access_tokens/:id/rotate", h.apiRotateToken, apiUser)
 	api.GET("/groups", h.apiListGroups, apiUser)
 	api.POST("/groups", h.apiCreateGroup, apiUser)
 	api.GET("/groups/:id", h.apiGetGroup, apiUser)
 	api.GET("/groups/:id/subgroups", h.apiListSubgroups, apiUser)
+	api.GET("/groups/:id/descendant_groups", h.apiListDescendantGroups, apiUser)
 	api.GET("/groups/:id/projects", h.apiListGroupProjects, apiUser)
 	api.GET("/projects", h.apiListProjects, apiUser)
 	api.POST("/projects", h.apiCreateProject, apiUser)
@@ -179,6 +190,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		api.DELETE(s.base+"/members/:user_id", h.apiRemoveMember(s.load), apiUser)
 		api.GET(s.base+"/invitations", h.apiListInvitations(s.load), apiUser)
 		api.POST(s.base+"/invitations", h.apiInvite(s.load), apiUser)
+		api.PUT(s.base+"/invitations/:email", h.apiUpdateInvitation(s.load), apiUser)
 		api.DELETE(s.base+"/invitations/:email", h.apiDeleteInvitation(s.load), apiUser)
 	}
 	// Publishing events (delivery).
@@ -238,7 +250,7 @@ func (h *Handler) apiHookRoutes(api *echo.Group, prefix string, parent hookParen
 	api.DELETE(prefix+"/:hook_id/url_variables/:key", h.apiDeleteHookEntry(parent, urlVariableEntries), m...)
 	api.PUT(prefix+"/:hook_id/custom_headers/:key", h.apiSetHookEntry(parent, customHeaderEntries), m...)
 	api.DELETE(prefix+"/:hook_id/custom_headers/:key", h.apiDeleteHookEntry(parent, customHeaderEntries), m...)
-	// Recent events, Resend and Test (SPEC §5, §6).
+	// Recent events, Resend and Test.
 	api.GET(prefix+"/:hook_id/events", h.apiListHookEvents(parent), m...)
 	api.POST(prefix+"/:hook_id/events/:hook_log_id/resend", h.apiResendHookEvent(parent), m...)
 	api.POST(prefix+"/:hook_id/test/:trigger", h.apiTestHook(parent), m...)

@@ -52,7 +52,9 @@ func (h *Handler) signIn(c echo.Context) error {
 	if found && u.Locked(now) {
 		return fail(http.StatusForbidden, accountLocked)
 	}
-	if h.signIns.Blocked(ipKey, signInAttempts, signInWindow, now) {
+	if blocked, err := h.signIns.Blocked(ctx, ipKey, signInAttempts, signInWindow, now); err != nil {
+		return err
+	} else if blocked {
 		return fail(http.StatusTooManyRequests, "Too many failed sign-in attempts. Try again later (in about 10 minutes).")
 	}
 	hash := ""
@@ -60,7 +62,9 @@ func (h *Handler) signIn(c echo.Context) error {
 		hash = u.PasswordHash
 	}
 	if login == "" || !db.CheckPassword(hash, password) {
-		h.signIns.Allow(ipKey, signInAttempts, signInWindow, now)
+		if _, err := h.signIns.Allow(ctx, ipKey, signInAttempts, signInWindow, now); err != nil {
+			return err
+		}
 		if found {
 			locked, err := h.store.RecordFailedSignIn(ctx, u.ID)
 			if err != nil {

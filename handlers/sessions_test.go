@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -145,5 +146,39 @@ func TestCreateGroupAndProjectThroughPages(t *testing.T) {
 	_, total, _ := a.store.Groups(t.Context(), dbGroupsAll())
 	if total != 1 {
 		t.Fatalf("got %d groups after refused forms, want 1", total)
+	}
+}
+
+// Only page navigations are remembered as the place to return to after
+// signing in: the browser's favicon request, images and htmx fragments that
+// arrive while the sign-in page is shown must not replace it.
+func TestSignInReturnsToThePageNotToItsAssets(t *testing.T) {
+	a := newTestApp(t)
+	dbtest.User(t, a.store, "alice", false)
+	b := a.browser()
+	page := httptest.NewRequest(http.MethodGet, "/-/profile/notifications", nil)
+	page.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	page.Header.Set("Sec-Fetch-Dest", "document")
+	if rec := b.do(page); rec.Code != http.StatusSeeOther {
+		t.Fatalf("deep link: got %d, want a redirect to sign in", rec.Code)
+	}
+	b.get("/users/sign_in")
+	favicon := httptest.NewRequest(http.MethodGet, "/favicon.ico", nil)
+	favicon.Header.Set("Accept", "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8")
+	if rec := b.do(favicon); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("favicon: got %d %q, want 200 image/svg+xml", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	img := httptest.NewRequest(http.MethodGet, "/acme/logo.png", nil)
+	img.Header.Set("Accept", "image/*,*/*;q=0.8")
+	img.Header.Set("Sec-Fetch-Dest", "image")
+	b.do(img)
+	b.getHTMX("/-/profile")
+	iframe := httptest.NewRequest(http.MethodGet, "/admin", nil)
+	iframe.Header.Set("Accept", "text/html")
+	iframe.Header.Set("Sec-Fetch-Dest", "iframe")
+	b.do(iframe)
+	rec := b.postForm("/users/sign_in", url.Values{"login": {"alice"}, "password": {dbtest.Password}})
+	if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != "/-/profile/notifications" {
+		t.Fatalf("sign in: got %d to %q, want 303 to the deep link", rec.Code, got)
 	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"testing"
@@ -57,6 +58,10 @@ func TestBranchFilterValidation(t *testing.T) {
 		{BranchFilterRegex, "a{1001}", []string{"not valid RE2 syntax: invalid repetition size: {1001}"}},
 		{BranchFilterRegex, `a\`, []string{`not valid RE2 syntax: trailing \`}},
 		{BranchFilterRegex, "*a", []string{"not valid RE2 syntax: no argument for repetition operator: *"}},
+		// Hooklab caps regex filters (GitLab does not), counting characters.
+		{BranchFilterRegex, strings.Repeat("é", 4096), nil},
+		{BranchFilterRegex, strings.Repeat("a", 4097), []string{"The regular expression is longer than the allowed 4096 characters."}},
+		{BranchFilterRegex, strings.Repeat("(", 4097), []string{"The regular expression is longer than the allowed 4096 characters."}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.strategy)+"/"+tt.filter, func(t *testing.T) {
@@ -243,6 +248,38 @@ func TestBranchFromRef(t *testing.T) {
 		got, ok := BranchFromRef(tt.ref)
 		if ok != tt.wantOK || (ok && got != tt.want) {
 			t.Errorf("BranchFromRef(%q) = %q, %v; want %q, %v", tt.ref, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+// programSize tracks what a pattern really compiles to, closely enough to
+// refuse the patterns that compile to megabytes within 4096 characters.
+func TestRegexFilterProgramSize(t *testing.T) {
+	for _, p := range []string{`^(feature|hotfix)/`, `^release/[0-9]+\.[0-9]+$`, `a{2,5}b*`, `(?i)main|master`,
+		`[a-z]{0,999}`, `(a|b){3}`, `x{0}`, `((a{1,30}){1,30})`} {
+		re, err := syntax.Parse(p, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := syntax.Compile(re.Simplify())
+		if err != nil {
+			t.Fatal(err)
+		}
+		est, real := programSize(re, 1<<30), len(prog.Inst)
+		if est*3 < real || real*4 < est {
+			t.Errorf("%s: estimated %d instructions, compiles to %d", p, est, real)
+		}
+	}
+	h := validProjectHook()
+	h.BranchFilterStrategy = BranchFilterRegex
+	for _, p := range []string{strings.Repeat(`.{1,999}`, 512), strings.Repeat(`[a-z]{0,999}`, 10), strings.Repeat(`((a{1,30}){1,30})`, 20)} {
+		h.PushEventsBranchFilter = hookPtr(p)
+		if got := fieldErrors(t, h.Validate(), "push_events_branch_filter"); !slices.Equal(got, []string{"not valid RE2 syntax: pattern too large - compile failed"}) {
+			t.Errorf("%.30s…: errors %q", p, got)
+		}
+		before := BranchRegexCompiles()
+		if h.PushAllowed("main") || BranchRegexCompiles() != before {
+			t.Errorf("%.30s…: a stored oversized filter matched or was compiled", p)
 		}
 	}
 }

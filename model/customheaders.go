@@ -12,7 +12,7 @@ import (
 // ValidCustomHeader reports whether one custom header obeys the rules, for
 // the API's PUT .../custom_headers/:key ("Illegal key or value" when not).
 func ValidCustomHeader(key, value string) bool {
-	return ValidHookEntryName(key) && valueLengthProblem(key, value) == "" && headerValueProblem(key, value) == ""
+	return ValidHookEntryName(key) && !ConnectionHeader(key) && valueLengthProblem(key, value) == "" && headerValueProblem(key, value) == ""
 }
 
 // CustomHeadersProblems explains, one sentence per problem, why headers
@@ -26,6 +26,8 @@ func CustomHeadersProblems(headers map[string]string) []string {
 	for _, k := range sortedHookKeys(headers) {
 		if !ValidHookEntryName(k) {
 			out = append(out, invalidNameSentence(k))
+		} else if ConnectionHeader(k) {
+			out = append(out, fmt.Sprintf("%q cannot be a custom header: Host, Content-Length and the headers that steer the connection (Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) are set by the connection.", k))
 		}
 		if p := valueLengthProblem(k, headers[k]); p != "" {
 			out = append(out, p)
@@ -61,6 +63,30 @@ func headerValueProblem(key, value string) string {
 		}
 	}
 	return ""
+}
+
+// connectionHeaders are the headers that belong to the connection rather
+// than the request: Host picks the virtual host (a custom one would send
+// the token and secret headers to another site on the same address),
+// Content-Length and Transfer-Encoding frame the body, and the hop-by-hop
+// headers (RFC 9110 section 7.6.1) steer the connection or a proxy.
+// Content-Type is not among them: the delivery's own replaces a custom one.
+var connectionHeaders = []string{"Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive",
+	"Proxy-Connection", "TE", "Trailer", "Upgrade"}
+
+// ConnectionHeader reports whether name (any case) is a header a custom
+// header may not set: Host, Content-Length, a hop-by-hop header or any
+// Proxy-* header.
+func ConnectionHeader(name string) bool {
+	if len(name) >= len("Proxy-") && strings.EqualFold(name[:len("Proxy-")], "Proxy-") {
+		return true
+	}
+	for _, h := range connectionHeaders {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedHookKeys(m map[string]string) []string {

@@ -30,7 +30,9 @@ func TestCustomHeadersRules(t *testing.T) {
 		{"x-y-z", map[string]string{"x-y-z": "bar"}, true},
 		{"x_y_z", map[string]string{"x_y_z": "bar"}, true},
 		{"f.o.o", map[string]string{"f.o.o": "bar"}, true},
-		{"inner spaces", map[string]string{"Content-Length": "all alone"}, true},
+		// GitLab's spec uses Content-Length here; Hooklab refuses it as a
+		// connection-level header (see TestConnectionHeadersAreRefused).
+		{"inner spaces", map[string]string{"X-Content": "all alone"}, true},
 		{"tab inside", map[string]string{"X-A": "a\tb"}, true},
 
 		{"empty value", map[string]string{"foo": ""}, false},
@@ -101,5 +103,22 @@ func TestCustomHeadersProblemsSayWhy(t *testing.T) {
 	}
 	if got, want := CustomHeadersProblems(numberedEntries(21)), []string{"There are 21 custom headers; the maximum is 20."}; !slices.Equal(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
+	}
+}
+
+func TestConnectionHeadersAreRefused(t *testing.T) {
+	for _, name := range []string{"Host", "host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive",
+		"Proxy-Connection", "Proxy-Authorization", "proxy-anything", "TE", "Trailer", "Upgrade"} {
+		if ValidCustomHeader(name, "x") {
+			t.Errorf("%s is a valid custom header", name)
+		}
+		if p := CustomHeadersProblems(map[string]string{name: "x"}); len(p) != 1 || !strings.Contains(p[0], "cannot be a custom header") {
+			t.Errorf("%s: problems %q", name, p)
+		}
+	}
+	for _, name := range []string{"Authorization", "Content-Type", "X-Host", "Proxied"} {
+		if !ValidCustomHeader(name, "x") {
+			t.Errorf("%s is refused", name)
+		}
 	}
 }

@@ -28,6 +28,7 @@ const (
 	KindProject          = "project"
 	KindSubgroup         = "subgroup"
 	KindRepositoryUpdate = "repository_update"
+	KindVulnerability    = "vulnerability"
 )
 
 // kindScopes maps an object_kind to the hook scope it fires. Issues and notes
@@ -51,6 +52,8 @@ var kindScopes = map[string]string{
 	KindMember:       "member_hooks",
 	KindProject:      "project_hooks",
 	KindSubgroup:     "subgroup_hooks",
+	// GitLab's vulnerability webhook (security findings, GitLab 17.7).
+	KindVulnerability: "vulnerability_hooks",
 }
 
 // eventNameKinds maps the event_name of payloads that have no object_kind
@@ -74,7 +77,7 @@ var eventNameKinds = map[string]string{
 var EventKinds = []string{
 	KindPush, KindTagPush, KindIssue, KindWorkItem, KindNote, KindMergeRequest, KindBuild,
 	KindPipeline, KindWikiPage, KindDeployment, KindFeatureFlag, KindRelease, KindMilestone,
-	KindEmoji, KindAccessToken, KindMember, KindProject, KindSubgroup,
+	KindEmoji, KindAccessToken, KindMember, KindProject, KindSubgroup, KindVulnerability,
 }
 
 // Event is a published payload with the trigger it fires.
@@ -83,7 +86,7 @@ type Event struct {
 	Kind string
 	// Name is the payload's event_name, if any ("user_add_to_group").
 	Name string
-	// Trigger is the hook trigger this event fires (SPEC §2.5).
+	// Trigger is the hook trigger this event fires.
 	Trigger Trigger
 	// Payload is the decoded body, key order kept.
 	Payload *JSONObject

@@ -72,7 +72,7 @@ func TestParseEventErrors(t *testing.T) {
 	tests := []struct {
 		name, payload, wantSub string
 	}{
-		{"unknown object_kind", `{"object_kind":"vulnerability"}`, `unknown object_kind "vulnerability"`},
+		{"unknown object_kind", `{"object_kind":"dependency_scan"}`, `unknown object_kind "dependency_scan"`},
 		{"unknown event_name", `{"event_name":"group_rename"}`, `unknown event_name "group_rename"`},
 		{"neither", `{"ref":"refs/heads/main"}`, "neither object_kind nor event_name"},
 		{"object_kind not a string", `{"object_kind":3}`, "object_kind must be a string"},

@@ -47,7 +47,7 @@ func (k HookKind) Triggers() []Trigger {
 	return out
 }
 
-// BranchFilterStrategy says how push_events_branch_filter is read (SPEC §2.4).
+// BranchFilterStrategy says how push_events_branch_filter is read.
 type BranchFilterStrategy string
 
 const (
@@ -131,7 +131,7 @@ func (s TriggerSet) Attributes() []string {
 // the stored value" (GitLab's WebHook::SECRET_MASK).
 const HookSecretMask = "************"
 
-// Hook is a project, group or system hook (SPEC §2). Events, URLVariables
+// Hook is a project, group or system hook. Events, URLVariables
 // and CustomHeaders have no column of their own: the store decides how to
 // keep them (and encrypts URL, Token, URLVariables and CustomHeaders).
 type Hook struct {
@@ -147,6 +147,9 @@ type Hook struct {
 	Description string `db:"description"`
 	// Token is sent as X-Gitlab-Token; never shown or returned.
 	Token string `db:"token"`
+	// SigningToken ("whsec_..."), when set, signs every delivery with
+	// Standard Webhooks headers; never shown or returned.
+	SigningToken string `db:"signing_token"`
 
 	Events TriggerSet `db:"-"`
 
@@ -159,7 +162,7 @@ type Hook struct {
 	URLVariables  map[string]string `db:"-"`
 	CustomHeaders map[string]string `db:"-"`
 
-	// Auto-disable state (SPEC §4.6, hook_state.go).
+	// Auto-disable state (hook_state.go).
 	RecentFailures int        `db:"recent_failures"`
 	DisabledUntil  *time.Time `db:"disabled_until"`
 
@@ -250,7 +253,7 @@ const (
 )
 
 // Validate checks h, as Normalize would leave it, against GitLab's rules and
-// messages (SPEC §2.1–2.4). Fields are named by GitLab's attributes, so the
+// messages. Fields are named by GitLab's attributes, so the
 // API can answer {"message": {"url": [...]}} as GitLab does. It does not
 // check that the URL is public: that needs DNS. The caller does it on the
 // URL PublicURLField names, and only when Validate passed, as GitLab does.
@@ -290,6 +293,11 @@ func (h Hook) Validate() error {
 	// (Go refuses such a header value), so it is refused here too.
 	if strings.ContainsAny(h.Token, "\r\n") {
 		v.Add("token", "is invalid")
+	}
+	if h.SigningToken != "" {
+		if _, ok := SigningKey(h.SigningToken); !ok {
+			v.Add("signing_token", SigningTokenProblem)
+		}
 	}
 	if n := utf8.RuneCountInString(h.Name); n > maxHookNameLength {
 		v.Add("name", tooLong(maxHookNameLength))

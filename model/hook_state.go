@@ -3,7 +3,7 @@ package model
 import "time"
 
 // AlertStatus is a hook's auto-disable state as the API and the hooks list
-// show it (SPEC §4.6).
+// show it.
 type AlertStatus string
 
 const (

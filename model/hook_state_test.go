@@ -224,7 +224,7 @@ func TestNoAutoDisabling(t *testing.T) {
 	}
 	g := NewHook(GroupHookKind)
 	if !g.RecordFailure(stateEpoch, true) {
-		t.Error("group hooks auto-disable too (SPEC §4.6), but the failure was not counted")
+		t.Error("group hooks auto-disable too, but the failure was not counted")
 	}
 }
 

@@ -46,6 +46,7 @@ func TestTriggerOrderIsAppendOnly(t *testing.T) {
 		"pipeline_events", "wiki_page_events", "deployment_events", "feature_flag_events",
 		"releases_events", "milestone_events", "emoji_events", "resource_access_token_events",
 		"member_events", "project_events", "subgroup_events", "repository_update_events",
+		"vulnerability_events",
 	}
 	if len(Triggers) > 64 {
 		t.Fatalf("len(Triggers) = %d; a TriggerSet holds at most 64", len(Triggers))
@@ -123,8 +124,8 @@ func TestHookKindTriggers(t *testing.T) {
 		kind HookKind
 		want int
 	}{
-		{ProjectHookKind, 16},
-		{GroupHookKind, 19},
+		{ProjectHookKind, 17},
+		{GroupHookKind, 20},
 		{SystemHookKind, 4},
 		{HookKind("Bogus"), 0},
 	}

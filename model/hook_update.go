@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // HookEntry is one supplied URL variable or custom header, as the API's
 // [{"key": ..., "value": ...}] and the form's rows give them. When a key
 // comes twice, the later entry wins.
@@ -18,6 +20,9 @@ type HookUpdate struct {
 	// (the form shows the mask). On create it is taken literally, as in
 	// GitLab.
 	Token *string
+	// SigningToken is read like Token: the mask keeps the stored one on
+	// update, "" removes it.
+	SigningToken *string
 	// Events holds the supplied trigger attributes ("push_events": true).
 	// Attributes the hook's kind does not offer, and unknown ones, are
 	// ignored, as GitLab's API ignores undeclared parameters.
@@ -38,12 +43,18 @@ type HookUpdate struct {
 	// is what GitLab's edit form does: it submits every row, so a removed
 	// row is a deleted header.
 	ReplaceCustomHeaders bool
+	// KeepURLVariablesInURL is the settings form's rule for a changed URL:
+	// a URL variable whose {placeholder} is still in the new URL keeps its
+	// stored value, one whose placeholder is gone is dropped. (The API
+	// keeps GitLab's rule: a changed URL clears the variables unless new
+	// ones are supplied.)
+	KeepURLVariablesInURL bool
 }
 
 // Empty reports whether nothing was supplied, GitLab's API "No parameters
 // provided" case.
 func (u HookUpdate) Empty() bool {
-	return u.URL == nil && u.Name == nil && u.Description == nil && u.Token == nil &&
+	return u.URL == nil && u.Name == nil && u.Description == nil && u.Token == nil && u.SigningToken == nil &&
 		len(u.Events) == 0 && u.PushEventsBranchFilter == nil && u.BranchFilterStrategy == nil &&
 		u.EnableSSLVerification == nil && u.CustomWebhookTemplate == nil &&
 		len(u.URLVariables) == 0 && len(u.CustomHeaders) == 0 && !u.ReplaceCustomHeaders
@@ -64,6 +75,9 @@ func (u HookUpdate) applyScalars(h *Hook, maskKeepsToken bool) (tokenSupplied bo
 	if u.Token != nil && !(maskKeepsToken && *u.Token == HookSecretMask) {
 		h.Token = *u.Token
 		tokenSupplied = true
+	}
+	if u.SigningToken != nil && !(maskKeepsToken && *u.SigningToken == HookSecretMask) {
+		h.SigningToken = *u.SigningToken
 	}
 	for attr, on := range u.Events {
 		if t, ok := TriggerByAttribute(attr); ok && h.Kind.Offers(t) {
@@ -104,7 +118,7 @@ func ApplyHookCreate(base Hook, u HookUpdate) (Hook, error) {
 }
 
 // ApplyHookUpdate applies an update to a stored hook exactly as GitLab's
-// model does, then validates the result (SPEC §2.2, §2.3):
+// model does, then validates the result:
 //
 //   - Supplied URL variables and custom headers are merged over the stored
 //     ones; a blank value deletes its key; a custom header given as
@@ -154,7 +168,13 @@ func ApplyHookUpdate(old Hook, u HookUpdate) (Hook, error) {
 	if urlChanged && !tokenSupplied {
 		h.Token = ""
 	}
-	if len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
+	if u.KeepURLVariablesInURL && len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
+		for k := range h.URLVariables {
+			if !strings.Contains(h.URL, "{"+k+"}") {
+				delete(h.URLVariables, k)
+			}
+		}
+	} else if len(old.URLVariables) > 0 && interpolatedURLChanged(old, h) {
 		keyKept, pairKept := false, false
 		for k, v := range old.URLVariables {
 			if nv, ok := h.URLVariables[k]; ok {

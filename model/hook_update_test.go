@@ -396,3 +396,20 @@ func TestApplyHookCreate(t *testing.T) {
 		t.Errorf("blank variable on create: url_variables errors = %q, want %q", got, want)
 	}
 }
+
+// The settings form keeps the variables whose placeholders remain in the
+// changed URL and drops the others; without the flag GitLab's rule clears
+// them (and validation then reports the missing key).
+func TestApplyHookUpdateKeepURLVariablesInURL(t *testing.T) {
+	newURL := "http://example.com/{abc}/v2"
+	h, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: &newURL, KeepURLVariablesInURL: true})
+	if err != nil {
+		t.Fatalf("form update: %v", err)
+	}
+	if want := map[string]string{"abc": "supers3cret"}; !maps.Equal(h.URLVariables, want) {
+		t.Errorf("form update: variables %v, want %v", h.URLVariables, want)
+	}
+	if _, err := ApplyHookUpdate(storedHook(), HookUpdate{URL: &newURL, URLVariables: []HookEntry{{Key: "abc", Value: "supers3cret"}}}); err == nil {
+		t.Error("API update: GitLab's rule should clear the variables of a changed URL and fail validation")
+	}
+}

@@ -18,7 +18,7 @@ type Header struct {
 	Value string `json:"value"`
 }
 
-// HookLog is one delivery attempt ("recent event", SPEC §5).
+// HookLog is one delivery attempt ("recent event").
 type HookLog struct {
 	ID      int64
 	HookID  int64

@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// Test and Resend (SPEC §6): where Test takes its sample data from, and
+// Test and Resend: where Test takes its sample data from, and
 // the messages both answer with, as GitLab words them.
 const (
 	// TestNotAvailable answers a Test of a trigger that has no sample data.
@@ -59,11 +59,14 @@ type TestPlan struct {
 	Scopes []string
 	// Missing is the error when no such event exists yet.
 	Missing string
+	// GroupEvents says the events are group-level ones (project events),
+	// published for the hook's group or a group below it.
+	GroupEvents bool
 }
 
 // projectTestMissing are GitLab's TestHooks::ProjectService messages for a
 // project without data of the kind; the triggers listed are the testable
-// ones (SPEC §6.1).
+// ones.
 var projectTestMissing = map[string]string{
 	"push_hooks":               "Ensure the project has at least one commit.",
 	"tag_push_hooks":           "Ensure the project has at least one commit.",
@@ -75,6 +78,11 @@ var projectTestMissing = map[string]string{
 	"pipeline_hooks":           "Ensure the project has CI pipelines.",
 	"wiki_page_hooks":          "Ensure the wiki is enabled and has pages.",
 	"release_hooks":            "Ensure the project has releases.",
+	// Tested with the newest published event too (GitLab builds these from
+	// the project's notes, access tokens and vulnerabilities).
+	"emoji_hooks":                 "Ensure the project has notes.",
+	"resource_access_token_hooks": "Ensure the project has access tokens.",
+	"vulnerability_hooks":         "Ensure the project has vulnerabilities.",
 }
 
 // TestPlanFor says how Test of trigger t works for hooks of kind k. Project
@@ -94,6 +102,10 @@ func TestPlanFor(k HookKind, t Trigger) TestPlan {
 				Missing: "Ensure one of your projects has merge requests."}
 		}
 		return TestPlan{}
+	}
+	if t.Scope == "project_hooks" {
+		return TestPlan{Source: TestFromEvents, Scopes: []string{t.Scope}, GroupEvents: true,
+			Missing: "Ensure the group has projects."}
 	}
 	missing, ok := projectTestMissing[t.Scope]
 	if !ok {

@@ -14,14 +14,18 @@ func TestTestableTriggers(t *testing.T) {
 		}
 		return out
 	}
-	projectAndGroup := []string{"push_events", "tag_push_events", "issues_events", "confidential_issues_events",
-		"note_events", "merge_requests_events", "job_events", "pipeline_events", "wiki_page_events", "releases_events"}
+	project := []string{"push_events", "tag_push_events", "issues_events", "confidential_issues_events",
+		"note_events", "merge_requests_events", "job_events", "pipeline_events", "wiki_page_events", "releases_events",
+		"emoji_events", "resource_access_token_events", "vulnerability_events"}
+	group := []string{"push_events", "tag_push_events", "issues_events", "confidential_issues_events",
+		"note_events", "merge_requests_events", "job_events", "pipeline_events", "wiki_page_events", "releases_events",
+		"emoji_events", "resource_access_token_events", "project_events", "vulnerability_events"}
 	for _, tc := range []struct {
 		kind HookKind
 		want []string
 	}{
-		{ProjectHookKind, projectAndGroup},
-		{GroupHookKind, projectAndGroup},
+		{ProjectHookKind, project},
+		{GroupHookKind, group},
 		{SystemHookKind, []string{"push_events", "tag_push_events", "merge_requests_events", "repository_update_events"}},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
@@ -58,6 +62,10 @@ func TestTestPlanFor(t *testing.T) {
 		{GroupHookKind, "member_events", TestUnavailable, nil, ""},
 		{GroupHookKind, "subgroup_events", TestUnavailable, nil, ""},
 		{ProjectHookKind, "member_events", TestUnavailable, nil, ""}, // not a project hook trigger
+		{ProjectHookKind, "emoji_events", TestFromEvents, []string{"emoji_hooks"}, "Ensure the project has notes."},
+		{GroupHookKind, "resource_access_token_events", TestFromEvents, []string{"resource_access_token_hooks"}, "Ensure the project has access tokens."},
+		{ProjectHookKind, "vulnerability_events", TestFromEvents, []string{"vulnerability_hooks"}, "Ensure the project has vulnerabilities."},
+		{GroupHookKind, "project_events", TestFromEvents, []string{"project_hooks"}, "Ensure the group has projects."},
 		{SystemHookKind, "push_events", TestFromSample, nil, ""},
 		{SystemHookKind, "repository_update_events", TestFromSample, nil, ""},
 		{SystemHookKind, "merge_requests_events", TestFromEvents, []string{"merge_request_hooks"}, "Ensure one of your projects has merge requests."},

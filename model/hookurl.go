@@ -100,6 +100,51 @@ func MaskURLCredentials(raw string) string {
 	return raw[:start] + masked + raw[end:]
 }
 
+// URLPasswordMask stands for a userinfo password where a hook's URL is
+// shown for editing (the form, the API): "https://user:*****@host/".
+const URLPasswordMask = "*****"
+
+// MaskURLPassword shows the userinfo password of a URL as URLPasswordMask
+// and keeps the rest, the user included. A password that is a URL
+// variable's {placeholder} is no secret (its value is stored apart) and
+// stays.
+func MaskURLPassword(raw string) string {
+	start, end, ok := userinfoSpan(raw)
+	if !ok {
+		return raw
+	}
+	user, pass, found := strings.Cut(raw[start:end], ":")
+	if !found || pass == "" || isPlaceholder(pass) {
+		return raw
+	}
+	return raw[:start] + user + ":" + URLPasswordMask + raw[end:]
+}
+
+// URLPasswordMasked reports whether a URL's userinfo password is
+// URLPasswordMask: the URL was posted as shown.
+func URLPasswordMasked(raw string) bool {
+	start, end, ok := userinfoSpan(raw)
+	if !ok {
+		return false
+	}
+	_, pass, _ := strings.Cut(raw[start:end], ":")
+	return pass == URLPasswordMask
+}
+
+// KeepURLPassword returns the stored URL when posted is the stored URL as
+// MaskURLPassword shows it (saved unchanged, password masked), so that
+// saving a form or an API read back as shown keeps the password.
+func KeepURLPassword(posted, stored string) string {
+	if URLPasswordMasked(posted) && posted == MaskURLPassword(stored) {
+		return stored
+	}
+	return posted
+}
+
+func isPlaceholder(s string) bool {
+	return len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && !strings.ContainsAny(s[1:len(s)-1], "{}")
+}
+
 // userinfoSpan finds the userinfo of raw the way url.Parse does: after
 // "scheme://", up to the last "@" of the authority, which ends at the first
 // "/", "?" or "#". end is the index of that "@".

@@ -102,3 +102,27 @@ func TestMaskURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskURLPassword(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"http://user:pa-ss@example.com/x", "http://user:*****@example.com/x"},
+		{"http://user:p@ss@example.com/x", "http://user:*****@example.com/x"},
+		{"http://user@example.com/x", "http://user@example.com/x"},
+		{"http://user:@example.com/x", "http://user:@example.com/x"},
+		{"http://user:{pw}@example.com/x", "http://user:{pw}@example.com/x"},
+		{"http://example.com/a:b@c", "http://example.com/a:b@c"},
+	} {
+		if got := MaskURLPassword(tt.in); got != tt.want {
+			t.Errorf("MaskURLPassword(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	stored := "http://user:pa-ss@example.com/x"
+	if got := KeepURLPassword("http://user:*****@example.com/x", stored); got != stored {
+		t.Errorf("unchanged: %q", got)
+	}
+	for _, posted := range []string{"http://user:*****@example.com/y", "http://other:*****@example.com/x", "http://user:new@example.com/x"} {
+		if got := KeepURLPassword(posted, stored); got != posted {
+			t.Errorf("KeepURLPassword(%q) = %q, want it as posted", posted, got)
+		}
+	}
+}

@@ -85,7 +85,7 @@ func rubyFileJoin(prefix, p string) string {
 }
 
 // RewriteImageURLs applies AbsoluteImageURLs to the Markdown fields GitLab
-// rewrites in webhook payloads (SPEC §3.2), in place:
+// rewrites in webhook payloads, in place:
 //
 //   - issue, work item and merge request: object_attributes.description;
 //   - wiki page: object_attributes.content;

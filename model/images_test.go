@@ -48,7 +48,7 @@ func TestAbsoluteImageURLs(t *testing.T) {
 	prefix := ProjectUploadsPrefix("123")
 	tests := []struct{ name, in, want string }{
 		{
-			"SPEC §3.2 example",
+			"the documented example",
 			"![t](/uploads/abc/image.png)",
 			"![t](https://hooklab.example.com/-/project/123/uploads/abc/image.png)",
 		},

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // JSONObject is a decoded JSON object that remembers the order of its keys.
@@ -343,6 +345,20 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 			}
 		}
 		buf.WriteByte(']')
+	case string:
+		if plainJSONString(x) {
+			// Nothing to escape: what json.Marshal would write, without
+			// its buffer and copy (a template can render tens of MiB).
+			buf.WriteByte('"')
+			buf.WriteString(x)
+			buf.WriteByte('"')
+			return nil
+		}
+		b, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
 	case json.Number:
 		if !json.Valid([]byte(x)) {
 			return fmt.Errorf("json: invalid number literal %q", string(x))
@@ -356,6 +372,22 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 		buf.Write(b)
 	}
 	return nil
+}
+
+// plainJSONString reports whether encoding/json writes s unescaped between
+// quotes: valid UTF-8 without control characters, '"', '\\', HTML's <, >
+// and & or U+2028/U+2029.
+func plainJSONString(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s) && !strings.ContainsAny(s, "\u2028\u2029")
 }
 
 // CloneJSON deep-copies a decoded tree.

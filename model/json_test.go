@@ -141,3 +141,15 @@ func TestDecodeJSONAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// The unescaped fast path writes exactly what json.Marshal writes.
+func TestEncodeJSONStringsAsMarshal(t *testing.T) {
+	for _, s := range []string{"", "plain", "é ü", "a\"b", "a\\b", "<b>&", "tab\t", "\x00", "\u2028", "\u2029x",
+		"bad \xff utf8", "emoji 😀", "\x7f", "/slash"} {
+		want, _ := json.Marshal(s)
+		got, err := EncodeJSON(s)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("EncodeJSON(%q) = %s, %v; want %s", s, got, err, want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 )
 
-// Mailgun's failure webhooks (SPEC §8.2). Mailgun signs each request with
+// Mailgun's failure webhooks. Mailgun signs each request with
 // the account's HTTP webhook signing key: signature = lowercase hex of
 // HMAC-SHA256(key, timestamp + token). GitLab checks only that; Hooklab also
 // refuses timestamps outside MailgunMaxAge and tokens it has seen before,

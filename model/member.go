@@ -150,7 +150,7 @@ func MembershipExpiry(s string, now time.Time) (*time.Time, string) {
 func InvitePath(rawToken string) string { return "/-/invites/" + rawToken }
 
 // InviteMail is the invitation e-mail. Its tag and invite_token variable let
-// a Mailgun failure webhook find the invite again (SPEC §8.2).
+// a Mailgun failure webhook find the invite again.
 func InviteMail(to, inviter, kind, sourceName string, level AccessLevel, externalURL, rawToken string) Mail {
 	who := "Someone"
 	if inviter != "" {

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Settings named in blocked-request messages (SPEC §4.4, §8.1).
+// Settings named in blocked-request messages.
 const (
 	SettingAllowLocalWebHooks    = "allow_local_requests_from_web_hooks_and_services"
 	SettingAllowLocalSystemHooks = "allow_local_requests_from_system_hooks"
@@ -75,9 +75,10 @@ var (
 	v6SiteLocal   = netip.MustParsePrefix("fec0::/10") // deprecated, still routed locally
 	v6LinkLocal   = netip.MustParsePrefix("fe80::/10")
 	v6Multicast   = netip.MustParsePrefix("ff00::/8")
-	v6Compatible  = netip.MustParsePrefix("::/96")          // IPv4-compatible ::a.b.c.d
-	v6NAT64       = netip.MustParsePrefix("64:ff9b::/96")   // RFC 6052 well-known prefix
-	v6NAT64Local  = netip.MustParsePrefix("64:ff9b:1::/48") // RFC 8215 local-use prefix
+	v6Compatible  = netip.MustParsePrefix("::/96")           // IPv4-compatible ::a.b.c.d
+	v6Translated  = netip.MustParsePrefix("::ffff:0:0:0/96") // SIIT IPv4-translated ::ffff:0:a.b.c.d (RFC 2765)
+	v6NAT64       = netip.MustParsePrefix("64:ff9b::/96")    // RFC 6052 well-known prefix
+	v6NAT64Local  = netip.MustParsePrefix("64:ff9b:1::/48")  // RFC 8215 local-use prefix
 	v66to4        = netip.MustParsePrefix("2002::/16")
 	v6Teredo      = netip.MustParsePrefix("2001::/32")
 )
@@ -88,7 +89,8 @@ var (
 // site-local), link-local (incl. 169.254.169.254), shared CGNAT space
 // 100.64.0.0/10, the limited broadcast address, and multicast. An IPv6
 // address that carries an IPv4 address — IPv4-mapped, IPv4-compatible,
-// NAT64 (64:ff9b::/96), 6to4 (2002::/16) or Teredo — is judged by the IPv4
+// SIIT IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96), 6to4
+// (2002::/16) or Teredo — is judged by the IPv4
 // address it carries, so ::ffff:127.0.0.1 is loopback.
 func LocalAddressReason(ip netip.Addr) string {
 	ip = ip.WithZone("")
@@ -115,7 +117,7 @@ func LocalAddressReason(ip netip.Addr) string {
 	}
 	b := ip.As16()
 	switch {
-	case v6Compatible.Contains(ip), v6NAT64.Contains(ip):
+	case v6Compatible.Contains(ip), v6Translated.Contains(ip), v6NAT64.Contains(ip):
 		return v4Reason(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
 	case v66to4.Contains(ip):
 		return v4Reason(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
@@ -149,8 +151,8 @@ func v4Reason(ip netip.Addr) string {
 	return ""
 }
 
-// OutboundPolicy decides whether a webhook may connect to an address
-// (SPEC §4.4). Callers resolve DNS and call Check for the address they are
+// OutboundPolicy decides whether a webhook may connect to an address.
+// Callers resolve DNS and call Check for the address they are
 // about to dial, so a rebinding answer cannot slip past.
 type OutboundPolicy struct {
 	// AllowLocal is allow_local_requests_from_web_hooks_and_services (or,

@@ -79,6 +79,8 @@ func TestLocalAddressReason(t *testing.T) {
 		{"::127.0.0.1", ReasonLoopback},
 		{"::10.1.2.3", ReasonLocalNetwork},
 		{"64:ff9b::7f00:1", ReasonLoopback},
+		{"::ffff:0:7f00:1", ReasonLoopback}, // SIIT IPv4-translated
+		{"::ffff:0:c0a8:101", ReasonLocalNetwork},
 		{"64:ff9b::a9fe:a9fe", ReasonLinkLocal},
 		{"64:ff9b:1::8.8.8.8", ReasonLocalNetwork},
 		{"2002:7f00:1::", ReasonLoopback},
@@ -101,6 +103,7 @@ func TestLocalAddressReason(t *testing.T) {
 		{"2606:4700:4700::1111", ""},
 		{"::ffff:8.8.8.8", ""},
 		{"64:ff9b::808:808", ""},
+		{"::ffff:0:808:808", ""},
 		{"2002:808:808::1", ""},
 	}
 	for _, tt := range tests {

@@ -14,23 +14,39 @@ const Redacted = "[REDACTED]"
 // TokenHeader carries a hook's secret token.
 const TokenHeader = "X-Gitlab-Token"
 
-// DeliveryHeaderNames are the headers Hooklab sets on every delivery
-// (SPEC §4.3). They win over custom headers of the same name.
-var DeliveryHeaderNames = []string{
-	"Content-Type",
-	"User-Agent",
-	"Idempotency-Key",
-	"X-Gitlab-Event",
-	"X-Gitlab-Webhook-UUID",
-	"X-Gitlab-Instance",
-	TokenHeader,
-	"X-Gitlab-Event-UUID",
+// DeliveryHeaderValues are the values of the headers every delivery
+// carries; an empty Token sends no X-Gitlab-Token.
+type DeliveryHeaderValues struct {
+	UserAgent      string // GitLab/<version>
+	IdempotencyKey string // fixed per event and hook
+	Event          string // the trigger's X-Gitlab-Event
+	WebhookUUID    string // fresh for every attempt
+	Instance       string // the external URL
+	Token          string // the hook's secret token
+	EventUUID      string // shared by the event's hooks
+}
+
+// DeliveryHeaders is the one list of the headers Hooklab sets on every
+// delivery, GitLab's, in the order they are set. They win over custom
+// headers of the same name (X-Gitlab-Token only when the hook has a
+// token).
+func DeliveryHeaders(v DeliveryHeaderValues) [8][2]string {
+	return [...][2]string{
+		{"Content-Type", "application/json"},
+		{"User-Agent", v.UserAgent},
+		{"Idempotency-Key", v.IdempotencyKey},
+		{"X-Gitlab-Event", v.Event},
+		{"X-Gitlab-Webhook-UUID", v.WebhookUUID},
+		{"X-Gitlab-Instance", v.Instance},
+		{TokenHeader, v.Token},
+		{"X-Gitlab-Event-UUID", v.EventUUID},
+	}
 }
 
 // IsDeliveryHeader reports whether name (any case) is a delivery header.
 func IsDeliveryHeader(name string) bool {
-	for _, h := range DeliveryHeaderNames {
-		if strings.EqualFold(h, name) {
+	for _, h := range DeliveryHeaders(DeliveryHeaderValues{}) {
+		if strings.EqualFold(h[0], name) {
 			return true
 		}
 	}
@@ -38,7 +54,7 @@ func IsDeliveryHeader(name string) bool {
 }
 
 // RedactRequestHeaders returns the request headers as a hook log stores
-// them (SPEC §5): X-Gitlab-Token and every custom header value become
+// them: X-Gitlab-Token and every custom header value become
 // [REDACTED]. A custom header that a delivery header overrode was not sent,
 // so the delivery header's value shows. Names compare case-insensitively.
 // headers is not modified.
@@ -219,14 +235,23 @@ func MaskResponseHeaders(headers map[string]string, urlVariables map[string]stri
 }
 
 // maskedUserinfo is GitLab's Gitlab::UrlSanitizer::MASKED_USERINFO_REGEX
-// after "//" and before "@": URI userinfo characters plus { and }, so a
-// masked URL's {placeholders} count as userinfo too.
-var maskedUserinfo = regexp.MustCompile(`//(?:[\\-_.!~*'()a-zA-Z\d;:&=+$,{}]|%[a-fA-F\d]{2})*@`)
+// after "//" and before "@": RFC 3986 userinfo characters (unreserved,
+// sub-delims, ":" and %-escapes) plus { and }, so a masked URL's
+// {placeholders} count as userinfo too. It masks URLs inside the URL (a
+// query's "?next=https://u:p@host"); the URL's own userinfo is found as
+// url.Parse finds it (userinfoSpan), which also covers an "@" inside it.
+var maskedUserinfo = regexp.MustCompile(`//(?:[-_.!~*'()a-zA-Z\d;:&=+$,{}]|%[a-fA-F\d]{2})*@`)
 
 // MaskURLUserinfo hides credentials in a hook URL for logs and display:
 // "https://user:pass@host/" → "https://*****:*****@host/". Like GitLab's
 // UrlSanitizer.sanitize_masked_url it masks user and password alike and
 // works on the stored URL, placeholders included.
 func MaskURLUserinfo(url string) string {
+	if !strings.Contains(url, "@") {
+		return url
+	}
+	if start, end, ok := userinfoSpan(url); ok {
+		url = url[:start] + "*****:*****" + url[end:]
+	}
 	return maskedUserinfo.ReplaceAllLiteralString(url, "//*****:*****@")
 }

@@ -150,6 +150,12 @@ func TestMaskURLUserinfo(t *testing.T) {
 		{"https://us%40er:p%3Ass@example.com", "https://*****:*****@example.com"},
 		{"https://example.com/hook?email=a@b.c", "https://example.com/hook?email=a@b.c"},
 		{"https://example.com/{path}", "https://example.com/{path}"},
+		// Any RFC 3986 userinfo: a hyphen, sub-delims, an "@" url.Parse
+		// keeps in the userinfo, and URLs inside the URL.
+		{"http://user:pa-ss@example.com/", "http://*****:*****@example.com/"},
+		{"http://us-er:p~a_s.s!$&'()*+,;=@example.com/", "http://*****:*****@example.com/"},
+		{"http://user:p@ss@example.com/x", "http://*****:*****@example.com/x"},
+		{"http://user:{pw}@example.com/x?next=https://a-b:c-d@other.example/", "http://*****:*****@example.com/x?next=https://*****:*****@other.example/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

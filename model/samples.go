@@ -36,6 +36,7 @@ var sampleKinds = map[string]string{
 	"project_hooks":               KindProject,
 	"subgroup_hooks":              KindSubgroup,
 	"repository_update_hooks":     KindRepositoryUpdate,
+	"vulnerability_hooks":         KindVulnerability,
 }
 
 // SampleKindPayload returns a fresh copy of the sample payload for an event

@@ -26,7 +26,7 @@ func TestSamplePayloadFiresItsTrigger(t *testing.T) {
 }
 
 func TestSampleKindsCoverSpec(t *testing.T) {
-	// SPEC §3.1 lists these object kinds.
+	// GitLab documents these object kinds.
 	for _, kind := range []string{"push", "tag_push", "issue", "note", "merge_request", "build", "pipeline",
 		"wiki_page", "deployment", "feature_flag", "release", "milestone", "emoji", "access_token",
 		"member", "project", "subgroup"} {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Settings are the instance-wide application settings (SPEC §8.1). The
+// Settings are the instance-wide application settings. The
 // store keeps one row; the secret Mailgun key is decrypted only when read
 // for verification and never rendered or returned.
 type Settings struct {

@@ -10,10 +10,22 @@ import (
 const (
 	ScopeAPI     = "api"
 	ScopeReadAPI = "read_api"
+	// ScopeSudo lets an administrator's token act as any user (the Sudo
+	// header or sudo parameter), as GitLab's sudo scope does.
+	ScopeSudo = "sudo"
 )
 
 // Scopes lists the scopes a personal access token can have.
-var Scopes = []string{ScopeAPI, ScopeReadAPI}
+var Scopes = []string{ScopeAPI, ScopeReadAPI, ScopeSudo}
+
+// AvailableScopes are the scopes a user may give a token: sudo only an
+// administrator, as in GitLab.
+func AvailableScopes(admin bool) []string {
+	if admin {
+		return Scopes
+	}
+	return []string{ScopeAPI, ScopeReadAPI}
+}
 
 // TokenPrefix starts every personal access token, as GitLab's "glpat-".
 const TokenPrefix = "glpat-"
@@ -58,6 +70,8 @@ type NewTokenInput struct {
 	Name      string
 	Scopes    []string
 	ExpiresAt string // YYYY-MM-DD or ""
+	// Admin says the owner is an administrator, who alone may have sudo.
+	Admin bool
 }
 
 // Validate checks the input and returns the parsed expiry.
@@ -72,9 +86,10 @@ func (in *NewTokenInput) Validate(now time.Time) (*time.Time, error) {
 	if len(in.Scopes) == 0 {
 		v.Add("scopes", "can't be blank")
 	}
+	available := AvailableScopes(in.Admin)
 	for _, s := range in.Scopes {
-		if !slices.Contains(Scopes, s) {
-			v.Add("scopes", "can only contain available scopes: "+strings.Join(Scopes, ", "))
+		if !slices.Contains(available, s) {
+			v.Add("scopes", "can only contain available scopes: "+strings.Join(available, ", "))
 			break
 		}
 	}

@@ -1,6 +1,6 @@
 package model
 
-// Trigger describes one kind of event a hook can subscribe to (SPEC §2.5).
+// Trigger describes one kind of event a hook can subscribe to.
 type Trigger struct {
 	// Attribute is the hook's boolean field in the API and forms: "push_events".
 	Attribute string
@@ -43,6 +43,8 @@ var Triggers = []Trigger{
 	{"subgroup_events", "subgroup_hooks", "Subgroup Hook", false, true, false},
 	// System hooks only.
 	{"repository_update_events", "repository_update_hooks", "Repository Update Hook", false, false, true},
+	// Appended later (the order is the stored bit order).
+	{"vulnerability_events", "vulnerability_hooks", "Vulnerability Hook", true, true, false},
 }
 
 // TriggerByScope finds a trigger by its internal scope name.

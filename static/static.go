@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
 // Prefix is where the files are served.
@@ -43,6 +43,16 @@ func URL(name string) string {
 		panic("static: no file " + name) // a typo in a template; fail loudly in tests
 	}
 	return Prefix + name + "?v=" + h
+}
+
+// Favicon serves the icon at /favicon.ico, where browsers look when a page
+// names none (and the error pages of other tools do): answering it here
+// keeps the request away from the page routes and their sign-in redirect.
+func Favicon(w http.ResponseWriter, r *http.Request) {
+	b, _ := files.ReadFile("img/favicon.svg")
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(b)
 }
 
 // Handler serves the embedded files. Versioned requests are cached for a

@@ -123,7 +123,7 @@ func AdminSettingsPage(p Page, f SettingsForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</textarea><div class=\"help\">Requests to these domains and IP addresses are allowed even when local requests are not. One entry per line (commas and semicolons separate too): a domain (or <span class=\"mono\">*.example.com</span> to include its subdomains), an IP address or a CIDR range (<span class=\"mono\">10.0.0.0/8</span>), optionally with a port (<span class=\"mono\">127.0.0.1:8080</span>, <span class=\"mono\">[::1]:8080</span>). At most ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</textarea><div class=\"help\">Requests to these domains and IP addresses are allowed even when local requests are not. One entry per line (commas and semicolons separate too): a domain name (exactly: no wildcards, as in GitLab), an IP address or a CIDR range (<span class=\"mono\">10.0.0.0/8</span>), optionally with a port (<span class=\"mono\">127.0.0.1:8080</span>, <span class=\"mono\">[::1]:8080</span>). At most ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

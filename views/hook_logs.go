@@ -60,6 +60,11 @@ type RecentEvents struct {
 	Trigger string
 	// Triggers are the trigger filter's choices.
 	Triggers []model.Trigger
+	// Unresendable are failed rows shown that cannot be resent (the URL
+	// changed since, the body was too large to keep), with the reason.
+	Unresendable map[int64]string
+	// ResendOff says why nothing can be resent now (the hook is disabled).
+	ResendOff string
 }
 
 // Filtered reports whether a filter narrows the list.
@@ -95,8 +100,55 @@ func withQuery(path string, q url.Values) string {
 	return path + "?" + q.Encode()
 }
 
-// PageURL is page n of the section on the whole edit page (no JavaScript).
-func (d RecentEvents) PageURL(n int) string { return withQuery(d.Hook.EditURL(), d.Query(n)) }
+// PageURL is page n of the section on the whole edit page (no JavaScript),
+// scrolled to the section.
+func (d RecentEvents) PageURL(n int) string {
+	return withQuery(d.Hook.EditURL(), d.Query(n)) + "#" + RecentEventsAnchor
+}
+
+// AddressURL is the edit page showing this view of the section: what the
+// address bar shows after htmx paged or filtered in place, so that reload,
+// Back and a shared link come back to it.
+func (d RecentEvents) AddressURL() string {
+	return withQuery(d.Hook.EditURL(), d.Query(d.Page)) + "#" + RecentEventsAnchor
+}
+
+// RecentEventsAnchor is the id of the Recent events section.
+const RecentEventsAnchor = "recent-events"
+
+// PageLink is one link of the pager; Gap stands for the pages left out.
+type PageLink struct {
+	N        int
+	Current  bool
+	Gap      bool
+	Relation string // "first", "last" or ""
+}
+
+// PageLinks are the pager's numbered links: the first and last pages, and
+// the two pages either side of the current one, with gaps between.
+func (d RecentEvents) PageLinks() []PageLink {
+	last := d.Pages()
+	var out []PageLink
+	prev := 0
+	for n := 1; n <= last; n++ {
+		if n != 1 && n != last && (n < d.Page-2 || n > d.Page+2) {
+			continue
+		}
+		if prev != 0 && n > prev+1 {
+			out = append(out, PageLink{Gap: true})
+		}
+		l := PageLink{N: n, Current: n == d.Page}
+		switch n {
+		case 1:
+			l.Relation = "first"
+		case last:
+			l.Relation = "last"
+		}
+		out = append(out, l)
+		prev = n
+	}
+	return out
+}
 
 // FragmentURL is page n of the section alone (htmx).
 func (d RecentEvents) FragmentURL(n int) string { return withQuery(d.Hook.LogsURL(), d.Query(n)) }
@@ -105,12 +157,36 @@ func (d RecentEvents) FragmentURL(n int) string { return withQuery(d.Hook.LogsUR
 // failed in this view" sends again.
 func (d RecentEvents) FailedIDs() []int64 {
 	var ids []int64
+	if d.ResendOff != "" {
+		return nil
+	}
 	for i := len(d.Logs) - 1; i >= 0; i-- {
-		if d.Logs[i].Failed() {
+		if d.Logs[i].Failed() && d.Unresendable[d.Logs[i].ID] == "" {
 			ids = append(ids, d.Logs[i].ID)
 		}
 	}
 	return ids
+}
+
+// ResendUnavailable says why "Resend all failed in this view" is shown
+// disabled: failed rows are in view but none of them can be resent. "" when
+// there is nothing failed in view, or something to resend.
+func (d RecentEvents) ResendUnavailable() string {
+	if len(d.FailedIDs()) > 0 {
+		return ""
+	}
+	for _, l := range d.Logs {
+		if !l.Failed() {
+			continue
+		}
+		if d.ResendOff != "" {
+			return d.ResendOff
+		}
+		if why := d.Unresendable[l.ID]; why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // ResendFailed is the confirmation of "Resend all failed in this view".
@@ -209,4 +285,15 @@ func plural2(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// pageLabel names a pager link for screen readers.
+func pageLabel(l PageLink) string {
+	switch l.Relation {
+	case "first":
+		return "First page, 1"
+	case "last":
+		return fmt.Sprintf("Last page, %d", l.N)
+	}
+	return fmt.Sprintf("Page %d", l.N)
 }

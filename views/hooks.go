@@ -83,6 +83,7 @@ var triggerLabels = map[string]string{
 	"project_events":               "Project events",
 	"subgroup_events":              "Subgroup events",
 	"repository_update_events":     "Repository update events",
+	"vulnerability_events":         "Vulnerability events",
 }
 
 // TriggerLabel is a trigger's name in the UI.
@@ -96,9 +97,10 @@ func TriggerLabel(t model.Trigger) string {
 // HookFormState is the add/edit webhook form's state. It holds no secret: a
 // set token, a masked URL portion and a custom header value are shown as
 // model.HookSecretMask, and secrets typed into a form that has to be shown
-// again travel in Sealed, encrypted by the server. The one exception is a
-// submission whose URL masking rows themselves are wrong: the URL and those
-// rows come back as typed, so that they can be corrected.
+// again travel in Sealed, encrypted by the server. A userinfo password in
+// the URL shows as model.URLPasswordMask; when the URL masking rows
+// themselves are wrong they come back with their values as the mask (and
+// hidden in the URL), so that their keys can be corrected.
 type HookFormState struct {
 	Kind   model.HookKind
 	New    bool
@@ -109,11 +111,16 @@ type HookFormState struct {
 	// TokenSet shows the token field with the mask: a token is stored, or
 	// was typed and is kept in Sealed.
 	TokenSet bool
-	Events   model.TriggerSet
-	Strategy model.BranchFilterStrategy
-	Filter   string
-	SSL      bool
-	Template string
+	// SigningTokenSet shows the signing token field with the mask.
+	SigningTokenSet bool
+	// NewSigningToken is a token Generate just made: shown once, in the
+	// clear, so that it can be copied to the receiver.
+	NewSigningToken string
+	Events          model.TriggerSet
+	Strategy        model.BranchFilterStrategy
+	Filter          string
+	SSL             bool
+	Template        string
 
 	// Vars are the names of masked URL portions already defined (stored,
 	// or typed before and kept in Sealed); the URL shows them as {name}.
@@ -168,6 +175,55 @@ func (f HookFormState) RowErrs(list string, i int, field string) []string {
 
 // HasErrors reports whether any of the fields have errors.
 func (f HookFormState) HasErrors(fields ...string) bool { return len(f.Errs(fields...)) > 0 }
+
+// SummaryError is one line of a long form's error summary: the whole
+// message and the id of the field it is about ("" when there is none).
+type SummaryError struct {
+	Message, FieldID string
+}
+
+// hookFieldIDs are the inputs of the form's fields, for the summary links.
+var hookFieldIDs = map[string]string{
+	"url": "hook_url", "interpolated_url": "hook_url", "name": "hook_name", "description": "hook_description",
+	"token": "hook_token", "custom_webhook_template": "hook_custom_webhook_template",
+	"push_events_branch_filter": "hook_push_events_branch_filter",
+}
+
+// hookFieldLabels name the fields in the summary as the form labels them.
+var hookFieldLabels = map[string]string{
+	"url": "URL", "interpolated_url": "URL", "name": "Name", "description": "Description", "token": "Secret token",
+	"custom_webhook_template": "Custom webhook template", "push_events_branch_filter": "Branch filter",
+	"branch_filter_strategy": "Branch filter", "url_variables": "Mask portions of URL", "custom_headers": "Custom headers",
+}
+
+// ErrorSummary lists every field error of the form (base errors are shown
+// on their own), so that the top of a long form says what is wrong below.
+func (f HookFormState) ErrorSummary() []SummaryError {
+	if f.Errors == nil {
+		return nil
+	}
+	var out []SummaryError
+	for _, e := range f.Errors.Errors {
+		if e.Field == "base" || e.Field == "" {
+			continue
+		}
+		field := e.Field
+		if i := strings.IndexByte(field, '.'); i > 0 {
+			field = field[:i]
+		}
+		msg := e.Message
+		if field != e.Field || (msg != "" && msg[0] >= 'a' && msg[0] <= 'z') {
+			// A row's error, or a fragment: say which part of the form.
+			label := hookFieldLabels[field]
+			if label == "" {
+				label = model.FullMessage(field, "")
+			}
+			msg = strings.TrimSpace(label) + ": " + msg
+		}
+		out = append(out, SummaryError{Message: msg, FieldID: hookFieldIDs[field]})
+	}
+	return out
+}
 
 // CanAddHeader reports whether another custom header row fits.
 func (f HookFormState) CanAddHeader() bool { return len(f.Headers) < model.MaxHookEntries }

@@ -35,6 +35,9 @@ type NotificationRow struct {
 	// Inherited is what "global" means for this row: the level of the
 	// nearest group above that sets one, else the user's global level.
 	Inherited model.NotificationLevel
+	// InheritedFrom names the group Inherited comes from; "" when it is the
+	// user's global level.
+	InheritedFrom string
 }
 
 // Key identifies the row in element IDs and test IDs: "global",
@@ -99,9 +102,14 @@ func (r NotificationRow) Events() []model.NotificationEvent {
 }
 
 // LevelOption is a level's text in the row's dropdown; "global" shows
-// what it resolves to: "Global (Watch)".
+// what it resolves to and where that comes from: "Global (Watch)" from the
+// user's global level, "Inherit: Custom, from Acme" from a group above.
 func (r NotificationRow) LevelOption(l model.NotificationLevel) string {
 	if l == model.NotificationGlobal {
+		if r.InheritedFrom != "" {
+			// Say where it comes from: a group above, not the global level.
+			return "Inherit: " + NotificationLevelLabel(r.Inherited) + ", from " + r.InheritedFrom
+		}
 		return "Global (" + NotificationLevelLabel(r.Inherited) + ")"
 	}
 	return NotificationLevelLabel(l)

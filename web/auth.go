@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +22,9 @@ type Authenticator interface {
 	SessionUser(ctx context.Context, sessionID, ip, userAgent string) (*model.User, *model.Session, error)
 	// TokenUser returns the user and token for a raw personal access token.
 	TokenUser(ctx context.Context, raw string) (*model.User, *model.PersonalAccessToken, error)
+	// SudoUser returns the user a Sudo header or sudo parameter names: by
+	// ID when it is a number, else by username.
+	SudoUser(ctx context.Context, identifier string) (*model.User, error)
 }
 
 const (
@@ -44,6 +49,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
+			if id := sudoIdentifier(c); id != "" {
+				if u, err = s.sudo(c, u, t, id); err != nil || u == nil {
+					return err
+				}
+			}
 			c.Set(userKey, u)
 			c.Set(tokenKey, t)
 			return next(c)
@@ -62,6 +72,45 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// sudoIdentifier is the user an API request asks to act as: GitLab's Sudo
+// header, or the sudo parameter (query string or form body).
+func sudoIdentifier(c echo.Context) string {
+	if v := c.Request().Header.Get("Sudo"); v != "" {
+		return strings.TrimSpace(v)
+	}
+	if v := c.QueryParam("sudo"); v != "" {
+		return strings.TrimSpace(v)
+	}
+	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		return strings.TrimSpace(c.FormValue("sudo"))
+	}
+	return ""
+}
+
+// sudo is GitLab's impersonation (API::Helpers#sudo!): only an
+// administrator, only with a token that has the sudo scope, may act as
+// another user. It returns the user to act as, or nil when it has answered
+// the request itself.
+func (s *Server) sudo(c echo.Context, u *model.User, t *model.PersonalAccessToken, identifier string) (*model.User, error) {
+	if !u.Admin {
+		return nil, model.Forbidden("403 Forbidden - Must be admin to use sudo")
+	}
+	if !t.HasScope(model.ScopeSudo) {
+		return nil, insufficientScope(c, model.ScopeSudo)
+	}
+	return s.cfg.Auth.SudoUser(c.Request().Context(), identifier)
+}
+
+// insufficientScope is GitLab's answer to a token without the scope a
+// request needs.
+func insufficientScope(c echo.Context, scope string) error {
+	return c.JSON(http.StatusForbidden, map[string]string{
+		"error":             "insufficient_scope",
+		"error_description": "The request requires higher privileges than provided by the access token.",
+		"scope":             scope,
+	})
 }
 
 // apiToken finds a personal access token the ways GitLab accepts one.
@@ -98,12 +147,41 @@ func (s *Server) RequireUser(signInPath string) echo.MiddlewareFunc {
 			if s.IsAPI(c) {
 				return &model.Error{Kind: model.ErrUnauthorized, Message: "401 Unauthorized"}
 			}
-			if c.Request().Method == http.MethodGet {
-				s.sessions.SetReturnTo(c, c.Request().URL.RequestURI())
+			if r := c.Request(); isPageNavigation(r) {
+				// From the decoded path: the router folds a project's full
+				// path into one escaped segment (acme%2Fapi), which is not
+				// the address the user opened.
+				u := url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+				s.sessions.SetReturnTo(c, u.RequestURI())
 			}
 			return Redirect(c, signInPath)
 		}
 	}
+}
+
+// isPageNavigation reports whether a signed-out request is a person opening a
+// page, the only kind worth returning to after signing in. The browser's own
+// requests (favicon, images, scripts), htmx fragments and fetches that do
+// not want HTML would otherwise overwrite the real target and land the user
+// on "Page not found" right after signing in.
+func isPageNavigation(r *http.Request) bool {
+	if r.Method != http.MethodGet || r.Header.Get("HX-Request") != "" {
+		return false
+	}
+	// Browsers always send Accept; one without text/html is an image,
+	// script or fetch. (No Accept at all is a simple client: allowed.)
+	if a := r.Header.Get("Accept"); a != "" && !strings.Contains(a, "text/html") {
+		return false
+	}
+	// Browsers set Sec-Fetch-Dest; "document" is a top-level navigation.
+	if d := r.Header.Get("Sec-Fetch-Dest"); d != "" && d != "document" {
+		return false
+	}
+	switch strings.ToLower(path.Ext(r.URL.Path)) {
+	case ".ico", ".png", ".svg", ".gif", ".jpg", ".jpeg", ".webp", ".css", ".js", ".map":
+		return false
+	}
+	return true
 }
 
 // RequireScope checks the API token grants the scope the request needs:
@@ -119,11 +197,7 @@ func RequireScope(next echo.HandlerFunc) echo.HandlerFunc {
 			need = model.ScopeReadAPI
 		}
 		if !t.HasScope(need) {
-			return c.JSON(http.StatusForbidden, map[string]string{
-				"error":             "insufficient_scope",
-				"error_description": "The request requires higher privileges than provided by the access token.",
-				"scope":             need,
-			})
+			return insufficientScope(c, need)
 		}
 		return next(c)
 	}

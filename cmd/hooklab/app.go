@@ -109,7 +109,7 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Reg
 		return nil, nil, err
 	}
 	sender, err := delivery.New(delivery.Options{
-		Version: version, ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
+		Version: releaseVersion(version), ExternalURL: cfg.ExternalURL, URLHashKey: urlHashKey(key),
 		ClientCertFile: cfg.TLSClientCertFile, ClientCertPassword: cfg.TLSClientCertPassword,
 		// Every worker may be talking to one receiver: keep them all alive.
 		MaxIdleConnsPerHost: max(cfg.DeliveryWorkers, 16),
@@ -119,7 +119,8 @@ func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Reg
 	}
 	engine := delivery.NewEngine(store, sender, delivery.EngineOptions{
 		Workers: cfg.DeliveryWorkers, PerHook: cfg.DeliveryPerHook, MaxHeldBytes: int64(cfg.DeliveryHeldMiB) << 20,
-		ExternalURL: cfg.ExternalURL, Logger: log, Registerer: reg, SoleInstance: cfg.DatabaseURL == "",
+		ExternalURL: cfg.ExternalURL, Logger: log, Registerer: reg, SoleInstance: !cfg.SharedState,
+		Calls: callCounter(cfg, store),
 	})
 	return sender, engine, nil
 }
@@ -190,13 +191,32 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 	if cfg.onMail != nil {
 		mailer = tappedMailer{a.mailer, cfg.onMail}
 	}
-	a.handlers = handlers.New(a.srv, handlers.Config{Version: version, ExternalURL: cfg.ExternalURL},
-		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine})
+	a.handlers = handlers.New(a.srv, handlers.Config{Version: releaseVersion(version), Revision: buildRevision(version, revision), ExternalURL: cfg.ExternalURL},
+		handlers.Deps{Store: store, Mailer: mailer, Logger: log, Publisher: a.engine, Runner: a.engine, Limiter: limiter(cfg, store)})
 	return a, nil
 }
 
+// limiter keeps the sign-in, password, mail and Test/Resend limits: in
+// memory when this instance is the database's only one, in the database
+// when several share it.
+func limiter(cfg config, store *db.Store) web.Limiter {
+	if cfg.SharedState {
+		return web.NewSharedLimiter(store)
+	}
+	return web.NewLocalLimiter()
+}
+
+// callCounter counts web_hook_calls the same way (nil: the engine's
+// in-memory counter).
+func callCounter(cfg config, store *db.Store) delivery.CallCounter {
+	if cfg.SharedState {
+		return delivery.SharedCalls(store)
+	}
+	return nil
+}
+
 // skipFailingAddresses keeps mail from addresses that Mailgun reported
-// failing too often (SPEC §8.2). When the check itself fails, the mail is
+// failing too often. When the check itself fails, the mail is
 // sent: a lost notification is worse than one more bounce.
 func skipFailingAddresses(store *db.Store, log *slog.Logger) func(ctx context.Context, address string) bool {
 	return func(ctx context.Context, address string) bool {

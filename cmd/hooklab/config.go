@@ -55,6 +55,12 @@ type config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; by default none, and the connection's peer is the client.
 	TrustedProxies []*net.IPNet
+	// SharedState says other instances serve the same database: the
+	// sign-in, Test/Resend and web_hook_calls limits are then counted in
+	// the database instead of in memory, and the engine leaves leases it
+	// finds at start to their owners. Off with SQLite (the data directory
+	// is locked to one instance); on with --database-url.
+	SharedState bool
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
 	onMail func(model.Mail)
@@ -142,6 +148,8 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err.Error()}
 	}
+	// Instances on one PostgreSQL database share their limits there.
+	cfg.SharedState = cfg.DatabaseURL != ""
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}

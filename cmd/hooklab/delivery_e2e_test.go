@@ -85,11 +85,7 @@ func TestPublishedEventsReachAGoPlaygroundReceiver(t *testing.T) {
 		{"release_hooks", "Release Hook", gitlab.ReleaseEventPayload{}},
 	} {
 		t.Run(tc.scope, func(t *testing.T) {
-			tr, _ := model.TriggerByScope(tc.scope)
-			body, ok := model.SampleJSON(tr)
-			if !ok {
-				t.Fatalf("no sample for %s", tc.scope)
-			}
+			body := sampleFor(t, client, tc.scope, "acme/api")
 			req, err := client.NewRequest(http.MethodPost, "projects/acme%2Fapi/hook_events", nil, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -141,6 +141,13 @@ func chromiumPath() string {
 // them out.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserWindow(t, 1280, 900)
+}
+
+// newBrowserWindow is newBrowser with a desktop-mode window of the given
+// size (no mobile emulation), e.g. 375 px wide for the small-screen tests.
+func newBrowserWindow(t *testing.T, width, height int) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test: skipped with -short (make test runs it)")
 	}
@@ -164,7 +171,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(width, height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)

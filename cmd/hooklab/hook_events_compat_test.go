@@ -99,8 +99,7 @@ func listHookEvents(t *testing.T, gl *gitlab.Client, path, query string) ([]hook
 
 func publishPush(t *testing.T, gl *gitlab.Client, project string) {
 	t.Helper()
-	tr, _ := model.TriggerByScope("push_hooks")
-	body, _ := model.SampleJSON(tr)
+	body := sampleFor(t, gl, "push_hooks", strings.ReplaceAll(project, "%2F", "/"))
 	req, err := gl.NewRequest(http.MethodPost, "projects/"+project+"/hook_events", nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -156,10 +156,15 @@ func TestBrowserProjectWebhook(t *testing.T) {
 		chromedp.Text(`#hook-url-vars`, &varKeys, chromedp.ByQuery),
 		chromedp.SetValue(`#hook_name`, "Renamed receiver", chromedp.ByQuery),
 		chromedp.Click(`[data-testid=hook-submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=hook-name]`, chromedp.ByQuery),
+		// Saving stays on the edit page, as in GitLab.
+		chromedp.WaitVisible(`[data-testid=flash-notice]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=flash-notice]`, &flash, chromedp.ByQuery),
+		chromedp.Location(&formLocation),
 		source(),
 	)
+	if !strings.HasSuffix(formLocation, "/acme/api/-/hooks/"+itoa(hk.ID)+"/edit") {
+		t.Errorf("saving the edit went to %s, want the edit page", formLocation)
+	}
 	if tokenField != model.HookSecretMask || headerValue != model.HookSecretMask {
 		t.Fatalf("edit form: token field %q, header value %q, want the mask", tokenField, headerValue)
 	}

@@ -11,8 +11,9 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is set at build time with -ldflags "-X main.version=..."; see
+// releaseVersion for what is reported.
+var version = defaultVersion
 
 const usage = `Hooklab — GitLab's webhook machinery as one self-hosted server.
 
@@ -20,6 +21,7 @@ Usage:
   hooklab serve [--addr :8080] [--data ./data] [--external-url http://localhost:8080]
   hooklab user create --username U --email E --password P [--admin]
   hooklab token create --user U --name N [--scopes api,read_api] [--expires YYYY-MM-DD]
+  hooklab publish (--project P | --group G) --file event.json
   hooklab copy-to-postgres --data ./data --database-url postgres://…   (SQLite → PostgreSQL, server stopped)
   hooklab version
 
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "copy-to-postgres":
 		return copyCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "hooklab", version)
+		fmt.Fprintf(stdout, "hooklab %s (revision %s)\n", releaseVersion(version), buildRevision(version, revision))
 		return nil
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)

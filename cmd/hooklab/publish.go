@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hooklab/hooklab/delivery"
-	"github.com/hooklab/hooklab/handlers"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -41,17 +40,17 @@ func publishCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	var body []byte
 	var err error
 	if file == "-" {
-		body, err = io.ReadAll(io.LimitReader(os.Stdin, handlers.MaxEventBody+1))
+		body, err = io.ReadAll(io.LimitReader(os.Stdin, model.MaxEventBody+1))
 	} else {
 		body, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	if len(body) > handlers.MaxEventBody {
-		return fmt.Errorf("%s is larger than %d MiB", file, handlers.MaxEventBody>>20)
+	if len(body) > model.MaxEventBody {
+		return fmt.Errorf("%s is larger than %d MiB", file, model.MaxEventBody>>20)
 	}
-	events, err := handlers.ParseEvents(body)
+	events, err := model.ParseEvents(body)
 	if err != nil {
 		return usageError{fmt.Sprintf("%s: %v", file, err)}
 	}
@@ -77,7 +76,7 @@ func publishCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		groupID = g.ID
 	}
 	for _, ev := range events {
-		if handlers.GroupEventKind(ev.Kind) != (groupID != 0) {
+		if model.IsGroupEventKind(ev.Kind) != (groupID != 0) {
 			if groupID != 0 {
 				return usageError{fmt.Sprintf("%s events belong to a project: use --project", ev.Kind)}
 			}

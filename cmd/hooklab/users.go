@@ -44,7 +44,7 @@ func userCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return usageError{"usage: hooklab token create --user U --name N [--scopes api,read_api] [--expires YYYY-MM-DD]"}
+		return usageError{"usage: hooklab token create --user U --name N [--scopes api,read_api,sudo] [--expires YYYY-MM-DD]"}
 	}
 	var cfg config
 	var username, scopes string
@@ -53,7 +53,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	fs.StringVar(&username, "user", "", "username of the token's owner (required)")
 	fs.StringVar(&in.Name, "name", "", "token name (required)")
-	fs.StringVar(&scopes, "scopes", "api", "comma-separated scopes: api, read_api")
+	fs.StringVar(&scopes, "scopes", "api", "comma-separated scopes: api, read_api, sudo (administrators)")
 	fs.StringVar(&in.ExpiresAt, "expires", "", "expiry date YYYY-MM-DD (optional)")
 	dataFlags(fs, &cfg)
 	if err := fs.Parse(args[1:]); err != nil {
@@ -79,6 +79,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return err
 	}
+	in.Admin = u.Admin
 	raw, _, err := store.IssueToken(ctx, u.ID, in)
 	if err != nil {
 		return describe(err)

@@ -1,5 +1,5 @@
 -- +goose Up
--- Project, group and system hooks (SPEC §2). The destination and every
+-- Project, group and system hooks. The destination and every
 -- secret that goes with it (url, token, url_variables, custom_headers) are
 -- AES-256-GCM ciphertexts sealed with the column name as additional data;
 -- url_variables and custom_headers hold a sealed JSON object. events is the

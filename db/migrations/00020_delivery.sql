@@ -1,5 +1,5 @@
 -- +goose Up
--- Published events (SPEC §4.1). payload is what receivers get (image URLs
+-- Published events. payload is what receivers get (image URLs
 -- already absolute); logged_payload is the same with e-mail values redacted,
 -- as recent events show it, stored once per event instead of once per log
 -- row. uuid is the X-Gitlab-Event-UUID: not unique, because a request that
@@ -36,7 +36,7 @@ CREATE INDEX deliveries_due ON deliveries (available_at, id);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_hook ON deliveries (hook_id);
 
--- One row per attempt (SPEC §5). request_data NULL means the event's
+-- One row per attempt. request_data NULL means the event's
 -- logged_payload was sent unchanged.
 CREATE TABLE hook_logs (
     id                     INTEGER PRIMARY KEY,

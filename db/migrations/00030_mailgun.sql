@@ -7,7 +7,7 @@ CREATE TABLE mailgun_webhook_tokens (
 );
 CREATE INDEX mailgun_webhook_tokens_expires ON mailgun_webhook_tokens (expires_at);
 
--- Every delivery failure Mailgun reported (SPEC §8.2).
+-- Every delivery failure Mailgun reported.
 CREATE TABLE mailgun_failures (
     id          INTEGER PRIMARY KEY,
     recipient   TEXT NOT NULL,

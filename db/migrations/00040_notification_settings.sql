@@ -1,5 +1,5 @@
 -- +goose Up
--- Per-user notification settings (SPEC §7): one global row per user (no
+-- Per-user notification settings: one global row per user (no
 -- group, no project) and one row per group or project the user chose a
 -- setting for. No row means the default: participating globally, "global"
 -- elsewhere. Event columns are tri-state: NULL is "use the default".

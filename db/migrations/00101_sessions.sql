@@ -4,7 +4,7 @@
 -- changing a password ends sessions for good, and the user can list and
 -- revoke them (Active sessions).
 CREATE TABLE sessions (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a stale Revoke form cannot reach a newer session
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     token_digest TEXT NOT NULL UNIQUE,
     created_at   TIMESTAMP NOT NULL,

@@ -1,4 +1,4 @@
-package handlers
+package model_test
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func benchmarkParseEvents(b *testing.B, n int) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		evs, err := ParseEvents(body)
+		evs, err := model.ParseEvents(body)
 		if err != nil || len(evs) != n {
 			b.Fatalf("%d events, %v", len(evs), err)
 		}
