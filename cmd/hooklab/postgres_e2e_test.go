@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,4 +258,94 @@ func TestBinaryCopyToPostgres(t *testing.T) {
 	}
 	publishPush(t, gl2, itoa(p.ID))
 	waitFor(t, "the event published after the move, sent to the copied hook's URL", func() bool { return len(rcv.requests()) == 4 })
+}
+
+// What one instance decides holds on the other: a session cookie from A
+// works on B, a token revoked on A is refused by B within 5 s, and the
+// Test limit (5 a minute) counts the tests made through both.
+func TestBinaryTwoInstancesShareSessionsTokensAndLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: make test runs it")
+	}
+	url := dbtest.PostgresURL(t)
+	data := t.TempDir()
+	args := []string{"--database-url", url, "--session-key-file", testSessionKeyFile(t)}
+	a := startServe(t, data, args...)
+	b := startServe(t, data, args...)
+
+	// Both instances are on 127.0.0.1: the jar sends A's cookie to B.
+	browser := phoneSession(t, a.URL)
+	res, err := browser.Get(b.URL + "/-/profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("A's session cookie on B: got %d, want 200", res.StatusCode)
+	}
+
+	token := cli(t, data, "token", "create", "--user", "root", "--name", "revoked-on-a", "--database-url", url)
+	status := func(p *proc, method, path string) int {
+		req, _ := http.NewRequest(method, p.URL+"/api/v4"+path, nil)
+		req.Header.Set("PRIVATE-TOKEN", token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status(b, http.MethodGet, "/user"); got != http.StatusOK { // B caches it
+		t.Fatalf("the token on B: %d", got)
+	}
+	if got := status(a, http.MethodDelete, "/personal_access_tokens/self"); got != http.StatusNoContent {
+		t.Fatalf("revoke on A: %d", got)
+	}
+	revoked := time.Now()
+	waitForWithin(t, 5*time.Second, "B to refuse the token revoked on A", func() bool {
+		return status(b, http.MethodGet, "/user") == http.StatusUnauthorized
+	})
+	t.Logf("B refused the revoked token %v after the revocation", time.Since(revoked).Round(time.Millisecond))
+
+	glA := a.apiClientOn(t, data, url)
+	glB := b.apiClientOn(t, data, url)
+	for _, gl := range []*gitlab.Client{glA, glB} {
+		if _, _, err := gl.Settings.UpdateSettings(&gitlab.UpdateSettingsOptions{AllowLocalRequestsFromWebHooksAndServices: gitlab.Ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcv := newKeyReceiver(t, false)
+	p := projectWithHook(t, glA, "acme", rcv.URL)
+	publishPush(t, glA, itoa(p.ID)) // the sample Test sends
+	hooks, _, err := glA.Projects.ListProjectHooks(p.ID, nil)
+	if err != nil || len(hooks) != 1 {
+		t.Fatalf("hooks: %v %v", hooks, err)
+	}
+	// The limit counts in windows aligned on the minute: six Tests that
+	// straddle a minute's end are tried again in the next one.
+	for attempt := 0; ; attempt++ {
+		start := time.Now().Truncate(time.Minute)
+		var last error
+		for i := 1; i <= 6; i++ {
+			gl := glA
+			if i%2 == 0 {
+				gl = glB
+			}
+			req, err := gl.NewRequest(http.MethodPost, fmt.Sprintf("projects/%d/hooks/%d/test/push_events", p.ID, hooks[0].ID), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, last = gl.Do(req, nil)
+			if i <= 5 && last != nil && attempt == 0 {
+				t.Fatalf("Test %d: %v", i, last)
+			}
+		}
+		if !time.Now().Truncate(time.Minute).Equal(start) && attempt == 0 {
+			continue // now in the next window: its count starts with these
+		}
+		if errStatus(last) != http.StatusTooManyRequests {
+			t.Fatalf("the 6th Test in a minute across both instances: %v, want 429", last)
+		}
+		return
+	}
 }
