@@ -38,10 +38,11 @@ func Main(m *testing.M) int {
 }
 
 type pgServer struct {
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	err  error
+	dir    string
+	port   int
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	err    error
 
 	mu sync.Mutex // CREATE DATABASE … TEMPLATE one at a time
 	n  int
@@ -147,35 +148,16 @@ func startPostgres() {
 		if out, err := initdb.CombinedOutput(); err != nil {
 			return fmt.Errorf("initdb: %v\n%s", err, out)
 		}
-		if pg.port, err = freePort(); err != nil {
-			return err
-		}
-		// Durability is not what these tests are about: skip the syncs.
-		pg.cmd = command(cred, pg.dir, filepath.Join(bin, "postgres"), "-D", data,
-			"-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-k", pg.dir,
-			"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-			"-c", "max_connections=400", "-c", "shared_buffers=32MB")
-		logf, err := os.Create(filepath.Join(pg.dir, "server.log"))
-		if err != nil {
-			return err
-		}
-		pg.cmd.Stdout, pg.cmd.Stderr = logf, logf
-		// The server goes with the test binary, even one that is killed.
-		pg.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
-		if err := pg.cmd.Start(); err != nil {
-			return fmt.Errorf("start postgres: %w", err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			err := pgExec("postgres", "CREATE DATABASE "+pgTemplate)
+		// A free port may be taken by another test binary's server before
+		// this one binds it: then try another.
+		for attempt := 1; ; attempt++ {
+			err := startServer(cred, bin, data)
 			if err == nil {
 				break
 			}
-			if time.Now().After(deadline) {
-				log, _ := os.ReadFile(filepath.Join(pg.dir, "server.log"))
-				return fmt.Errorf("postgres did not start: %v\n%s", err, log)
+			if attempt == 3 {
+				return err
 			}
-			time.Sleep(50 * time.Millisecond)
 		}
 		// Migrate the template once; each test's database is a copy.
 		s, err := db.Open(context.Background(), pg.url(pgTemplate), db.Options{EncryptionKey: Key})
@@ -186,11 +168,60 @@ func startPostgres() {
 	}()
 }
 
+// startServer starts postgres on a free port and waits until it answers.
+func startServer(cred *syscall.Credential, bin, data string) error {
+	var err error
+	if pg.port, err = freePort(); err != nil {
+		return err
+	}
+	// Durability is not what these tests are about: skip the syncs.
+	pg.cmd = command(cred, pg.dir, filepath.Join(bin, "postgres"), "-D", data,
+		"-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-k", pg.dir,
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=400", "-c", "shared_buffers=32MB")
+	logf, err := os.Create(filepath.Join(pg.dir, "server.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	pg.cmd.Stdout, pg.cmd.Stderr = logf, logf
+	// The server goes with the test binary, even one that is killed.
+	pg.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
+	if err := pg.cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = pg.cmd.Wait(); close(exited) }()
+	pg.exited = exited
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := pgExec("postgres", "CREATE DATABASE "+pgTemplate)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(filepath.Join(pg.dir, "server.log"))
+			pg.cmd = nil
+			return fmt.Errorf("postgres exited: %s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = pg.cmd.Process.Signal(syscall.SIGQUIT)
+			<-exited
+			pg.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(pg.dir, "server.log"))
+			return fmt.Errorf("postgres did not start: %v\n%s", err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func stopPostgres() {
 	if pg.cmd != nil && pg.cmd.Process != nil {
 		// SIGQUIT: immediate shutdown, nothing here needs to survive.
 		_ = pg.cmd.Process.Signal(syscall.SIGQUIT)
-		_ = pg.cmd.Wait()
+		<-pg.exited
 	}
 	if pg.dir != "" {
 		os.RemoveAll(pg.dir)
