@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -224,7 +223,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // newBenchEnv is newEngineEnv for benchmarks, with the production pool size.
 func newBenchEnv(b *testing.B) *engineEnv {
 	c := newClock()
-	store := dbtest.OpenAt(b, filepath.Join(b.TempDir(), "hooklab.db"), time.Now)
+	store := dbtest.OpenAt(b, dbtest.NewDB(b), time.Now)
 	st, err := store.Settings(context.Background())
 	if err != nil {
 		b.Fatal(err)

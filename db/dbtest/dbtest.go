@@ -47,6 +47,17 @@ func EachBackend(t *testing.T, fn func(t *testing.T)) {
 	}
 }
 
+// EachBackendB is EachBackend for benchmarks.
+func EachBackendB(b *testing.B, fn func(b *testing.B)) {
+	b.Helper()
+	for _, be := range Backends {
+		b.Run(string(be), func(b *testing.B) {
+			running.Store(b.Name(), be)
+			fn(b)
+		})
+	}
+}
+
 // BackendOf returns the backend t runs on: the one EachBackend gave it or
 // an enclosing test, else SQLite.
 func BackendOf(t testing.TB) Backend {
