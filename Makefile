@@ -74,7 +74,7 @@ test-unit: postgres
 ## bench: Go benchmarks, then the delivery load test against the real binary
 ## (20,000 events × 5 hooks on a loopback receiver), and the same load on the
 ## previous engine's binary, interleaved; numbers, not pass/fail
-bench: build $(BASELINE_BIN)
+bench: build postgres $(BASELINE_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
 	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN)
 
