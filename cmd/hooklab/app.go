@@ -299,7 +299,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		stopPprof := servePprof(a.cfg.PprofAddr, a.log)
 		defer stopPprof()
 	}
-	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "version", version)
+	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "database", a.store.Backend(), "external_url", a.cfg.ExternalURL, "version", version)
 	var err error
 	select {
 	case err = <-errc:
