@@ -17,7 +17,7 @@ BASELINE     ?= 06081ae
 BASELINE_BIN := bin/hooklab-$(BASELINE)
 export CGO_ENABLED = 1
 
-.PHONY: all generate build run test test-unit lint bench browser clean check-generated screenshots
+.PHONY: all generate build run test test-unit lint bench browser postgres clean check-generated screenshots
 
 all: build
 
@@ -40,6 +40,15 @@ browser:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+## postgres: install Debian's PostgreSQL when missing: the store's and the
+## engine's tests run on it as well as on SQLite (each test binary starts a
+## throwaway server of its own on a free loopback port; none is assumed running)
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql for the tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 ## lint: gofmt and go vet must be clean, generated files fresh
 lint: check-generated
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -51,20 +60,21 @@ check-generated: generate
 	@if [ -n "$$CI" ] && [ -n "$$(git status --porcelain -- views)" ]; then \
 		echo "generated templ files are stale; run 'make generate' and commit:"; git status --porcelain -- views; exit 1; fi
 
-## test: lint, then every test with the race detector, Chromium included;
-## then the delivery engine's memory bounds, 50 times over (they race)
-test: browser lint
+## test: lint, then every test with the race detector, Chromium included,
+## the store's and the engine's on SQLite and PostgreSQL; then the delivery
+## engine's memory bounds, 50 times over (they race)
+test: browser postgres lint
 	HOOKLAB_CHROMIUM=$(CHROMIUM) $(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -race -count=50 -run '^(TestEngineBoundsHoldUnderConcurrentPublishAndClaim|TestEngineHoldsPayloadsWithinTheirBound)$$' ./delivery
 
 ## test-unit: the fast tests only (no browser)
-test-unit:
+test-unit: postgres
 	$(GO) test -race -short ./...
 
 ## bench: Go benchmarks, then the delivery load test against the real binary
 ## (20,000 events × 5 hooks on a loopback receiver), and the same load on the
 ## previous engine's binary, interleaved; numbers, not pass/fail
-bench: build $(BASELINE_BIN)
+bench: build postgres $(BASELINE_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
 	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN)
 

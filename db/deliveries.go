@@ -65,7 +65,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now, leaseUnt
 		}
 		pick, err := tx.PreparexContext(ctx, tx.Rebind(`SELECT id, payload_size FROM deliveries
 			WHERE hook_id = ? AND available_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?)
-			ORDER BY available_at, id LIMIT ?`))
+			ORDER BY available_at, id LIMIT ?`+s.d.claimLock))
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func dueHooks(ctx context.Context, tx *sqlx.Tx, now time.Time) ([]int64, error) 
 			SELECT (SELECT MIN(hook_id) FROM deliveries WHERE hook_id > pending.hook_id) FROM pending WHERE pending.hook_id IS NOT NULL)
 		SELECT hook_id FROM (
 			SELECT hook_id, (SELECT MIN(available_at) FROM deliveries d WHERE d.hook_id = pending.hook_id AND d.available_at <= ?) AS oldest
-			FROM pending WHERE hook_id IS NOT NULL)
+			FROM pending WHERE hook_id IS NOT NULL) AS due
 		WHERE oldest IS NOT NULL ORDER BY oldest, hook_id`), now)
 	if err != nil {
 		return nil, fmt.Errorf("hooks with due deliveries: %w", err)

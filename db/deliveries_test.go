@@ -15,6 +15,10 @@ import (
 // however many deliveries another hook has waiting before them, and a
 // claim says which hooks it left due deliveries behind for.
 func TestClaimDeliveriesHookByHook(t *testing.T) {
+	dbtest.EachBackend(t, testClaimDeliveriesHookByHook)
+}
+
+func testClaimDeliveriesHookByHook(t *testing.T) {
 	s := dbtest.Open(t)
 	g := dbtest.Group(t, s, "acme", nil, nil)
 	p := dbtest.Project(t, s, "api", g)
@@ -87,6 +91,10 @@ func TestClaimDeliveriesHookByHook(t *testing.T) {
 // A claim keeps the payloads it takes within its byte bound, except that
 // it always takes one delivery, however large, so that nothing is stuck.
 func TestClaimDeliveriesBoundsPayloadBytes(t *testing.T) {
+	dbtest.EachBackend(t, testClaimDeliveriesBoundsPayloadBytes)
+}
+
+func testClaimDeliveriesBoundsPayloadBytes(t *testing.T) {
 	s := dbtest.Open(t)
 	g := dbtest.Group(t, s, "acme", nil, nil)
 	p := dbtest.Project(t, s, "api", g)

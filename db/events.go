@@ -136,7 +136,7 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		results, created, errs = make([]PublishResult, len(pubs)), nil, make([]error, len(pubs))
-		p, err := prepareFanout(ctx, tx)
+		p, err := prepareFanout(ctx, tx, s.d)
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			if pub.Recursive && len(targets) > 0 {
 				// Recursion detection reads the outbox: write what this
 				// batch has so far first.
-				out, err := insertDeliveries(ctx, tx, targets, now)
+				out, err := insertDeliveries(ctx, tx, s.d, targets, now)
 				if err != nil {
 					return err
 				}
@@ -172,11 +172,14 @@ func (s *Store) PublishBatch(ctx context.Context, pubs []Publication, opt Publis
 			results[i].Deliveries = len(out)
 			targets = append(targets, out...)
 		}
-		out, err := insertDeliveries(ctx, tx, targets, now)
+		out, err := insertDeliveries(ctx, tx, s.d, targets, now)
 		if err != nil {
 			return err
 		}
 		created = append(created, out...)
+		if err := s.d.notifyOutbox(ctx, tx, created); err != nil {
+			return err
+		}
 		return p.keepSamples(ctx, tx, now)
 	})
 	if err != nil {
@@ -204,6 +207,7 @@ const deliveryInsertChunk = 500
 // fanout holds a batch's prepared statements and what it already read.
 type fanout struct {
 	insEvent      *sqlx.Stmt
+	returning     bool              // insEvent returns the new ID (PostgreSQL)
 	chains        map[int64][]int64 // group → self and ancestors, self first
 	projectGroups map[int64]int64
 	hooks         map[int64][]fanoutHook
@@ -226,16 +230,34 @@ type target struct {
 	owner             *string // leased to, or nil
 }
 
-func prepareFanout(ctx context.Context, tx *sqlx.Tx) (*fanout, error) {
+func prepareFanout(ctx context.Context, tx *sqlx.Tx, d *dialect) (*fanout, error) {
 	f := &fanout{chains: map[int64][]int64{}, hooks: map[int64][]fanoutHook{}, projectGroups: map[int64]int64{},
-		samples: map[sampleKey]int64{}}
+		samples: map[sampleKey]int64{}, returning: d.returning}
+	returning := ""
+	if d.returning {
+		returning = " RETURNING id"
+	}
 	var err error
 	if f.insEvent, err = tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO events
 		(uuid, project_id, group_id, root_group_id, kind, trigger_scope, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+returning)); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// insertEvent stores one event and returns its ID.
+func (f *fanout) insertEvent(ctx context.Context, args ...any) (int64, error) {
+	if f.returning {
+		var id int64
+		err := f.insEvent.QueryRowxContext(ctx, args...).Scan(&id)
+		return id, err
+	}
+	res, err := f.insEvent.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return firstInsertedID(res, 1)
 }
 
 func (f *fanout) close() {
@@ -372,14 +394,10 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 	for i := range pub.Events {
 		ev := &pub.Events[i]
 		scope := ev.Event.Trigger.Scope
-		res, err := f.insEvent.ExecContext(ctx, pub.UUID, projectID, evGroupID, root, ev.Event.Kind, scope,
+		eventID, err := f.insertEvent(ctx, pub.UUID, projectID, evGroupID, root, ev.Event.Kind, scope,
 			PackBlob(ev.Payload), now)
 		if err != nil {
 			return nil, fmt.Errorf("insert event: %w", err)
-		}
-		eventID, err := firstInsertedID(res, 1)
-		if err != nil {
-			return nil, err
 		}
 		ev.EventID, ev.RootGroupID = eventID, &root
 		if projectID != nil {
@@ -425,7 +443,7 @@ func (f *fanout) publish(ctx context.Context, tx *sqlx.Tx, pub *Publication, st 
 }
 
 // insertDeliveries creates the outbox rows, many per statement.
-func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now time.Time) ([]NewDelivery, error) {
+func insertDeliveries(ctx context.Context, tx *sqlx.Tx, d *dialect, targets []target, now time.Time) ([]NewDelivery, error) {
 	out := make([]NewDelivery, 0, len(targets))
 	for start := 0; start < len(targets); start += deliveryInsertChunk {
 		chunk := targets[start:min(start+deliveryInsertChunk, len(targets))]
@@ -438,20 +456,17 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, targets []target, now ti
 			values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
 		}
 		// One statement per chunk, so the outbox is written as fast as
-		// events arrive. No RETURNING: it costs more than the insert. In
-		// the write transaction SQLite gives the rows of one INSERT
-		// consecutive rowids ending at the last insert rowid (sqlite.go).
-		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deliveries
-			(event_id, hook_id, idempotency_key, payload_size, available_at, lease_owner, created_at) VALUES `+strings.Join(values, ", ")), args...)
+		// events arrive. On SQLite without RETURNING, which costs more than
+		// the insert: in the write transaction SQLite gives the rows of one
+		// INSERT consecutive rowids ending at the last insert rowid
+		// (sqlite.go, backend.go).
+		ids, err := d.insertIDs(ctx, tx, `INSERT INTO deliveries
+			(event_id, hook_id, idempotency_key, payload_size, available_at, lease_owner, created_at) VALUES `+strings.Join(values, ", "), args, len(chunk))
 		if err != nil {
 			return nil, fmt.Errorf("insert deliveries: %w", err)
 		}
-		first, err := firstInsertedID(res, len(chunk))
-		if err != nil {
-			return nil, err
-		}
 		for i, t := range chunk {
-			out = append(out, NewDelivery{ID: first + int64(i), EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil, Size: t.size})
+			out = append(out, NewDelivery{ID: ids[i], EventID: t.event, HookID: t.hook, IdempotencyKey: keys[i], Leased: t.owner != nil, Size: t.size})
 		}
 	}
 	return out, nil

@@ -11,7 +11,9 @@ import (
 
 // Test's sample sources: the projects under a group (its subgroups too)
 // and the projects a user is a member of, directly or through a group.
-func TestProjectIDsForTestSamples(t *testing.T) {
+func TestProjectIDsForTestSamples(t *testing.T) { dbtest.EachBackend(t, testProjectIDsForTestSamples) }
+
+func testProjectIDsForTestSamples(t *testing.T) {
 	s := dbtest.Open(t)
 	u := dbtest.User(t, s, "alice", false)
 	acme := dbtest.Group(t, s, "acme", nil, nil)
@@ -45,7 +47,9 @@ func TestProjectIDsForTestSamples(t *testing.T) {
 
 // A log row that refers to its event shows the redacted copy but resends
 // the body as first sent; a row with its own body resends that.
-func TestHookLogSentBody(t *testing.T) {
+func TestHookLogSentBody(t *testing.T) { dbtest.EachBackend(t, testHookLogSentBody) }
+
+func testHookLogSentBody(t *testing.T) {
 	s := dbtest.Open(t)
 	g := dbtest.Group(t, s, "acme", nil, nil)
 	p := dbtest.Project(t, s, "api", g)

@@ -41,7 +41,11 @@ func groupHook(t *testing.T, s *db.Store, g *model.Group, url string, triggers .
 }
 
 func TestHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "h.db")
+	dbtest.EachBackend(t, testHookRoundTripAndSecretsAreEncryptedAtRest)
+}
+
+func testHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
+	path := dbtest.NewDB(t)
 	s := dbtest.OpenAt(t, path, nil)
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", acme)
@@ -88,7 +92,24 @@ func TestHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
 	}
 
 	s.Close()
-	for _, f := range []string{path, path + "-wal"} {
+	files := []string{path, path + "-wal"}
+	if dbtest.BackendOf(t) == dbtest.Postgres {
+		// Every column of every hooks row, as PostgreSQL stores it
+		// (bytea decoded to its bytes).
+		raw := dbtest.Raw(t, path)
+		var cols [][]byte
+		if err := raw.Select(&cols, `SELECT url FROM hooks UNION ALL SELECT token FROM hooks
+			UNION ALL SELECT url_variables FROM hooks UNION ALL SELECT custom_headers FROM hooks
+			UNION ALL SELECT convert_to(h::text, 'UTF8') FROM hooks h`); err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(t.TempDir(), "hooks-rows")
+		if err := os.WriteFile(f, bytes.Join(cols, []byte("\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = []string{f}
+	}
+	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
@@ -102,6 +123,10 @@ func TestHookRoundTripAndSecretsAreEncryptedAtRest(t *testing.T) {
 }
 
 func TestHookLimitComesFromSettings(t *testing.T) {
+	dbtest.EachBackend(t, testHookLimitComesFromSettings)
+}
+
+func testHookLimitComesFromSettings(t *testing.T) {
 	s := dbtest.Open(t)
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", acme)
@@ -151,6 +176,10 @@ func TestHookLimitComesFromSettings(t *testing.T) {
 }
 
 func TestUpdateHookRefusesAStaleRead(t *testing.T) {
+	dbtest.EachBackend(t, testUpdateHookRefusesAStaleRead)
+}
+
+func testUpdateHookRefusesAStaleRead(t *testing.T) {
 	s := dbtest.Open(t)
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", acme)
@@ -188,8 +217,12 @@ func TestUpdateHookRefusesAStaleRead(t *testing.T) {
 }
 
 func TestHookStateIsSeparateFromConfiguration(t *testing.T) {
+	dbtest.EachBackend(t, testHookStateIsSeparateFromConfiguration)
+}
+
+func testHookStateIsSeparateFromConfiguration(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := dbtest.OpenAt(t, filepath.Join(t.TempDir(), "h.db"), func() time.Time { return now })
+	s := dbtest.OpenAt(t, dbtest.NewDB(t), func() time.Time { return now })
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", acme)
 	h := projectHook(t, s, api, "https://a.example.com/1")
@@ -227,9 +260,11 @@ func TestHookStateIsSeparateFromConfiguration(t *testing.T) {
 	}
 }
 
-func TestHooksForEvent(t *testing.T) {
+func TestHooksForEvent(t *testing.T) { dbtest.EachBackend(t, testHooksForEvent) }
+
+func testHooksForEvent(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := dbtest.OpenAt(t, filepath.Join(t.TempDir(), "h.db"), func() time.Time { return now })
+	s := dbtest.OpenAt(t, dbtest.NewDB(t), func() time.Time { return now })
 	acme := dbtest.Group(t, s, "acme", nil, nil)
 	platform := dbtest.Group(t, s, "platform", acme, nil)
 	other := dbtest.Group(t, s, "other", nil, nil)

@@ -20,7 +20,7 @@ type leaseFixture struct {
 func newLeaseFixture(t *testing.T, n int) *leaseFixture {
 	t.Helper()
 	f := &leaseFixture{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
-	f.s = dbtest.OpenAt(t, t.TempDir()+"/hooklab.db", func() time.Time { return f.now })
+	f.s = dbtest.OpenAt(t, dbtest.NewDB(t), func() time.Time { return f.now })
 	g := dbtest.Group(t, f.s, "acme", nil, nil)
 	p := dbtest.Project(t, f.s, "api", g)
 	h := model.NewHook(model.ProjectHookKind)
@@ -74,6 +74,10 @@ func (f *leaseFixture) logs(t *testing.T) int {
 // owner's outcome is recorded: the first owner's is reported lost, writes
 // no log row and does not count toward auto-disabling.
 func TestLeaseOwnedOutcomeRecordedOnlyByTheOwner(t *testing.T) {
+	dbtest.EachBackend(t, testLeaseOwnedOutcomeRecordedOnlyByTheOwner)
+}
+
+func testLeaseOwnedOutcomeRecordedOnlyByTheOwner(t *testing.T) {
 	f := newLeaseFixture(t, 1)
 	first := f.claim(t, "a")
 	if len(first) != 1 {
@@ -112,6 +116,10 @@ func TestLeaseOwnedOutcomeRecordedOnlyByTheOwner(t *testing.T) {
 // The heartbeat renews every lease of its instance, so a held delivery is
 // not due while its owner lives, however long it waits.
 func TestHeartbeatRenewsTheOwnersLeases(t *testing.T) {
+	dbtest.EachBackend(t, testHeartbeatRenewsTheOwnersLeases)
+}
+
+func testHeartbeatRenewsTheOwnersLeases(t *testing.T) {
 	f := newLeaseFixture(t, 3)
 	if got := f.claim(t, "a"); len(got) != 3 {
 		t.Fatalf("claimed %d, want 3", len(got))
@@ -131,7 +139,9 @@ func TestHeartbeatRenewsTheOwnersLeases(t *testing.T) {
 // Leases of an instance whose heartbeat stopped are released (due at once,
 // no owner); a live instance's are kept. The sole instance of a store
 // releases every other instance's at once.
-func TestReleaseOrphanedLeases(t *testing.T) {
+func TestReleaseOrphanedLeases(t *testing.T) { dbtest.EachBackend(t, testReleaseOrphanedLeases) }
+
+func testReleaseOrphanedLeases(t *testing.T) {
 	f := newLeaseFixture(t, 2)
 	if got := f.claim(t, "a"); len(got) != 2 {
 		t.Fatalf("claimed %d, want 2", len(got))
@@ -164,6 +174,10 @@ func TestReleaseOrphanedLeases(t *testing.T) {
 // An outcome without a delivery (Test, Resend) is not recorded once its
 // hook is gone: no log row ever lands under a deleted hook's ID.
 func TestRecordOutcomesSkipsDeletedHooks(t *testing.T) {
+	dbtest.EachBackend(t, testRecordOutcomesSkipsDeletedHooks)
+}
+
+func testRecordOutcomesSkipsDeletedHooks(t *testing.T) {
 	f := newLeaseFixture(t, 0)
 	if err := f.s.DeleteHook(ctx, f.hook); err != nil {
 		t.Fatal(err)
@@ -178,6 +192,10 @@ func TestRecordOutcomesSkipsDeletedHooks(t *testing.T) {
 // An instance taken for dead (its record removed after a long pause) is
 // recorded again by its next heartbeat.
 func TestHeartbeatRecordsAnInstanceTakenForDead(t *testing.T) {
+	dbtest.EachBackend(t, testHeartbeatRecordsAnInstanceTakenForDead)
+}
+
+func testHeartbeatRecordsAnInstanceTakenForDead(t *testing.T) {
 	f := newLeaseFixture(t, 0)
 	f.now = f.now.Add(time.Minute)
 	if _, err := f.s.ReleaseOrphanedLeases(ctx, "b", f.now, f.now.Add(-30*time.Second)); err != nil {

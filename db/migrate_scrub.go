@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 
 	"github.com/hooklab/hooklab/model"
@@ -12,9 +13,11 @@ import (
 
 // goMigrations are the migrations SQL cannot express portably; goose runs
 // them in version order with the files in db/migrations.
-func goMigrations() []*goose.Migration {
+func goMigrations(bind int) []*goose.Migration {
 	return []*goose.Migration{
-		goose.NewGoMigration(91, &goose.GoFunc{RunTx: scrubLogURLs}, nil),
+		goose.NewGoMigration(91, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return scrubLogURLs(ctx, tx, bind)
+		}}, nil),
 	}
 }
 
@@ -22,7 +25,7 @@ func goMigrations() []*goose.Migration {
 // before the mask caught every userinfo: a password with a "-" (and other
 // RFC 3986 characters) was stored in hook_logs.url in plaintext. Only rows
 // with an "@" can hold one; each is rewritten if masking changes it.
-func scrubLogURLs(ctx context.Context, tx *sql.Tx) error {
+func scrubLogURLs(ctx context.Context, tx *sql.Tx, bind int) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, url FROM hook_logs WHERE url LIKE '%@%'`)
 	if err != nil {
 		return fmt.Errorf("scrub log URLs: %w", err)
@@ -47,7 +50,7 @@ func scrubLogURLs(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, f := range fixes {
-		if _, err := tx.ExecContext(ctx, `UPDATE hook_logs SET url = ? WHERE id = ?`, f.url, f.id); err != nil {
+		if _, err := tx.ExecContext(ctx, sqlx.Rebind(bind, `UPDATE hook_logs SET url = ? WHERE id = ?`), f.url, f.id); err != nil {
 			return fmt.Errorf("scrub log URLs: %w", err)
 		}
 	}

@@ -13,6 +13,10 @@ import (
 // A group commit keeps the newest event of each kind per project as the
 // sample for Test, whichever publication of the batch it came in.
 func TestPublishBatchKeepsNewestSample(t *testing.T) {
+	dbtest.EachBackend(t, testPublishBatchKeepsNewestSample)
+}
+
+func testPublishBatchKeepsNewestSample(t *testing.T) {
 	s := dbtest.Open(t)
 	g := dbtest.Group(t, s, "acme", nil, nil)
 	api := dbtest.Project(t, s, "api", g)

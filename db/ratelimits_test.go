@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,11 @@ import (
 // Concurrent counts — through two store handles on one database, as two
 // instances would — each get a distinct number: none is lost or repeated.
 func TestCountInWindowIsAtomicAcrossHandles(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hooklab.db")
+	dbtest.EachBackend(t, testCountInWindowIsAtomicAcrossHandles)
+}
+
+func testCountInWindowIsAtomicAcrossHandles(t *testing.T) {
+	path := dbtest.NewDB(t)
 	a := dbtest.OpenAt(t, path, nil)
 	b := dbtest.OpenAt(t, path, nil)
 	ctx := t.Context()
@@ -56,6 +59,10 @@ func TestCountInWindowIsAtomicAcrossHandles(t *testing.T) {
 // A new window starts from one; keys are apart; Reset
 // forgets a key; Prune drops windows over a day old and keeps current ones.
 func TestCountInWindowRollsResetsAndPrunes(t *testing.T) {
+	dbtest.EachBackend(t, testCountInWindowRollsResetsAndPrunes)
+}
+
+func testCountInWindowRollsResetsAndPrunes(t *testing.T) {
 	s := dbtest.Open(t)
 	ctx := t.Context()
 	t0 := time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)

@@ -17,7 +17,9 @@ import (
 // load: a group commit of 32 published push events with five hooks each,
 // then their outcomes — a log row apiece like the engine's, the outbox rows
 // finished and the hooks' state read — in one batch.
-func BenchmarkStoreRoundTrip(b *testing.B) {
+func BenchmarkStoreRoundTrip(b *testing.B) { dbtest.EachBackendB(b, benchStoreRoundTrip) }
+
+func benchStoreRoundTrip(b *testing.B) {
 	s := dbtest.Open(b)
 	g := dbtest.Group(b, s, "acme", nil, nil)
 	p := dbtest.Project(b, s, "api", g)

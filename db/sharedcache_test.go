@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,13 +16,17 @@ const staleBound = 5 * time.Second
 // twoHandles opens two stores on one database file, as two instances (or
 // an instance and the CLI) would.
 func twoHandles(t *testing.T) (a, b *db.Store) {
-	path := filepath.Join(t.TempDir(), "hooklab.db")
+	path := dbtest.NewDB(t)
 	return dbtest.OpenAt(t, path, nil), dbtest.OpenAt(t, path, nil)
 }
 
 // A token revoked through one handle is refused through the other within
 // five seconds, although the other had it cached.
 func TestTokenRevokedElsewhereIsRefusedWithinFiveSeconds(t *testing.T) {
+	dbtest.EachBackend(t, testTokenRevokedElsewhereIsRefusedWithinFiveSeconds)
+}
+
+func testTokenRevokedElsewhereIsRefusedWithinFiveSeconds(t *testing.T) {
 	a, b := twoHandles(t)
 	ctx := t.Context()
 	u := dbtest.User(t, a, "alice", false)
@@ -58,6 +61,10 @@ func TestTokenRevokedElsewhereIsRefusedWithinFiveSeconds(t *testing.T) {
 // Settings changed through one handle take effect through the other's
 // cache within five seconds.
 func TestSettingsChangedElsewhereShowWithinFiveSeconds(t *testing.T) {
+	dbtest.EachBackend(t, testSettingsChangedElsewhereShowWithinFiveSeconds)
+}
+
+func testSettingsChangedElsewhereShowWithinFiveSeconds(t *testing.T) {
 	a, b := twoHandles(t)
 	ctx := t.Context()
 	before, err := b.CachedSettings(ctx)

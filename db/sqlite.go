@@ -13,10 +13,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
 )
 
-// Everything SQLite-specific lives in this file, so that a PostgreSQL
-// backend only has to replace it.
+// Everything SQLite-specific lives in this file; PostgreSQL's is in
+// postgres.go.
 
 // dsn builds the connection string: WAL so readers never block the writer,
 // foreign keys on, a busy timeout, the synchronous setting (FULL unless
@@ -72,14 +73,14 @@ func openSQLite(ctx context.Context, path, synchronous string) (w, r *sqlx.DB, e
 	return w, r, nil
 }
 
-// isUniqueViolation reports whether err is a unique-constraint failure.
-func isUniqueViolation(err error) bool {
+// sqliteUniqueViolation reports whether err is a unique-constraint failure.
+func sqliteUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
 		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
-const gooseDialect = "sqlite3"
+var sqliteDialect = &dialect{name: "sqlite", goose: goose.DialectSQLite3}
 
 // firstInsertedID returns the ID of the first of n rows one INSERT
 // statement just added. SQLite gives each new row of an AUTOINCREMENT table

@@ -1,5 +1,6 @@
-// Package db is Hooklab's store: sqlx over SQLite, with embedded numbered
-// migrations, one file per aggregate, and encryption of secret columns.
+// Package db is Hooklab's store: sqlx over SQLite or PostgreSQL, with
+// embedded numbered migrations, one file per aggregate, and encryption of
+// secret columns.
 package db
 
 import (
@@ -23,8 +24,10 @@ var migrations embed.FS
 
 // Store is the one way to the database. It is safe for concurrent use.
 type Store struct {
-	w      *sqlx.DB // the single writer
-	r      *sqlx.DB // readers
+	w      *sqlx.DB // the single writer (SQLite); the pool (PostgreSQL)
+	r      *sqlx.DB // readers; the same pool as w on PostgreSQL
+	d      *dialect
+	url    string // PostgreSQL's, for LISTEN's own connection
 	cipher *Cipher
 	now    func() time.Time
 
@@ -49,20 +52,28 @@ type Options struct {
 	Synchronous string
 }
 
-// Open opens (creating if needed) the database file at path and brings its
-// schema up to date.
-func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+// Open opens the database at location and brings its schema up to date:
+// a PostgreSQL URL (postgres://…), or else the path of a SQLite file,
+// created if needed.
+func Open(ctx context.Context, location string, opt Options) (*Store, error) {
 	c, err := NewCipher(opt.EncryptionKey)
 	if err != nil {
 		return nil, err
 	}
-	w, r, err := openSQLite(ctx, path, opt.Synchronous)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{w: w, r: r, cipher: c, now: opt.Now}
+	s := &Store{cipher: c, now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if IsPostgresURL(location) {
+		if s.w, err = openPostgres(ctx, location); err != nil {
+			return nil, err
+		}
+		s.r, s.d, s.url = s.w, postgresDialect, location
+	} else {
+		if s.w, s.r, err = openSQLite(ctx, location, opt.Synchronous); err != nil {
+			return nil, err
+		}
+		s.d = sqliteDialect
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -76,8 +87,16 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	p, err := goose.NewProvider(gooseDialect, s.w.DB, mustSub(migrations, "migrations"),
-		goose.WithGoMigrations(goMigrations()...))
+	files := mustSub(migrations, "migrations")
+	var opts []goose.ProviderOption
+	if s.d == postgresDialect {
+		files = postgresMigrations{files}
+		var err error
+		if opts, err = postgresGooseOptions(); err != nil {
+			return err
+		}
+	}
+	p, err := goose.NewProvider(s.d.goose, s.w.DB, files, append(opts, goose.WithGoMigrations(goMigrations(sqlx.BindType(s.w.DriverName()))...))...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -88,11 +107,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, r := range res {
 		slog.Debug("migration applied", "version", r.Source.Version, "path", r.Source.Path)
 	}
+	if s.d == postgresDialect && len(res) > 0 {
+		return syncSequences(ctx, s.w)
+	}
 	return nil
 }
 
+// Backend names the database behind the store: "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.d.name }
+
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

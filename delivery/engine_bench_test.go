@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/db/dbtest"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -15,7 +16,9 @@ import (
 // five hooks on a local receiver that answers 200 at once: claims, sends
 // and batched outcome writes, every log row persisted. One op is one
 // delivery.
-func BenchmarkEngineBacklog(b *testing.B) {
+func BenchmarkEngineBacklog(b *testing.B) { dbtest.EachBackendB(b, benchEngineBacklog) }
+
+func benchEngineBacklog(b *testing.B) {
 	e := newBenchEnv(b)
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	b.Cleanup(rcv.Close)

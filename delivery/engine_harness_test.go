@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// engineEnv is a real store in t.TempDir(), a real sender and an engine,
+// engineEnv is a real store of the test's backend (dbtest.EachBackend), a real sender and an engine,
 // with a group tree and a project to publish for.
 type engineEnv struct {
 	t       *testing.T
@@ -58,7 +57,7 @@ type engineEnv struct {
 func newEngineEnv(t *testing.T, mutate ...func(*EngineOptions)) *engineEnv {
 	t.Helper()
 	c := newClock()
-	path := filepath.Join(t.TempDir(), "hooklab.db")
+	path := dbtest.NewDB(t)
 	store := dbtest.OpenAt(t, path, c.Now)
 	st, err := store.Settings(context.Background())
 	if err != nil {
@@ -224,7 +223,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // newBenchEnv is newEngineEnv for benchmarks, with the production pool size.
 func newBenchEnv(b *testing.B) *engineEnv {
 	c := newClock()
-	store := dbtest.OpenAt(b, filepath.Join(b.TempDir(), "hooklab.db"), time.Now)
+	store := dbtest.OpenAt(b, dbtest.NewDB(b), time.Now)
 	st, err := store.Settings(context.Background())
 	if err != nil {
 		b.Fatal(err)

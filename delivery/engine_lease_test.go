@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/db"
+	"github.com/hooklab/hooklab/db/dbtest"
 	"github.com/hooklab/hooklab/model"
 )
 
@@ -54,6 +55,10 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 // it) does not make the engine claim and send the delivery a second time:
 // each is sent once and logged once.
 func TestEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
+	dbtest.EachBackend(t, testEngineLeaseEndingWhileHeldSendsOnce)
+}
+
+func testEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
 	e, h, rcv, release := holding(t, 3, http.StatusOK)
 	e.clock.Advance(2 * e.engine.opt.Lease) // every lease has run out
 	e.claimRounds(3)                        // the claimer looked again, and again
@@ -79,6 +84,10 @@ func TestEngineLeaseEndingWhileHeldSendsOnce(t *testing.T) {
 // this engine's outcome is not recorded — no log row, no failure counted
 // toward auto-disabling — and it is counted as a lost lease.
 func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
+	dbtest.EachBackend(t, testEngineLostLeaseIsNotRecordedNorCounted)
+}
+
+func testEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
 	e, h, rcv, release := holding(t, 3, http.StatusInternalServerError)
 	e.clock.Advance(2 * e.engine.opt.Lease)
 	ctx := context.Background()
@@ -113,6 +122,10 @@ func TestEngineLostLeaseIsNotRecordedNorCounted(t *testing.T) {
 // the heartbeat keeps renewing: every Idempotency-Key reaches its receiver
 // exactly once and is logged once.
 func TestEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
+	dbtest.EachBackend(t, testEngineBacklogOnSlowReceiversSendsEachKeyOnce)
+}
+
+func testEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 5 s load: make test runs it")
 	}
@@ -175,6 +188,10 @@ func TestEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
 // at once when they fit) and claims (from the outbox) race for the room.
 // make test runs it 50 times under the race detector.
 func TestEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
+	dbtest.EachBackend(t, testEngineBoundsHoldUnderConcurrentPublishAndClaim)
+}
+
+func testEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
 	const size, maxBytes = 2 << 10, 24 << 10
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 1, 1, maxBytes })
 	rcv := newReceiver(t, nil)
@@ -221,6 +238,10 @@ func TestEngineBoundsHoldUnderConcurrentPublishAndClaim(t *testing.T) {
 // accounting, its payload and all its template can render — not the
 // payload alone.
 func TestEngineCountsWhatATemplateCanRender(t *testing.T) {
+	dbtest.EachBackend(t, testEngineCountsWhatATemplateCanRender)
+}
+
+func testEngineCountsWhatATemplateCanRender(t *testing.T) {
 	const tmpl = `{"a":"{{project.name}}","b":{{commits}},"c":"{{ref}}"}`
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 1, 1 })
 	held := make(chan struct{})

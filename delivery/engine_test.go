@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,6 +15,10 @@ import (
 )
 
 func TestEngineFansOutToProjectAncestorAndSystemHooks(t *testing.T) {
+	dbtest.EachBackend(t, testEngineFansOutToProjectAncestorAndSystemHooks)
+}
+
+func testEngineFansOutToProjectAncestorAndSystemHooks(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	project := e.hook(model.ProjectHookKind, nil, rcv.URL+"/project", "push_events")
@@ -75,6 +78,10 @@ func TestEngineFansOutToProjectAncestorAndSystemHooks(t *testing.T) {
 }
 
 func TestEngineBranchFilterAndPushLimit(t *testing.T) {
+	dbtest.EachBackend(t, testEngineBranchFilterAndPushLimit)
+}
+
+func testEngineBranchFilterAndPushLimit(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events", "tag_push_events")
@@ -109,6 +116,10 @@ func TestEngineBranchFilterAndPushLimit(t *testing.T) {
 }
 
 func TestEngineAutoDisableTimeline(t *testing.T) {
+	dbtest.EachBackend(t, testEngineAutoDisableTimeline)
+}
+
+func testEngineAutoDisableTimeline(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -163,6 +174,10 @@ func TestEngineAutoDisableTimeline(t *testing.T) {
 }
 
 func TestEngineSuccessResetsFailures(t *testing.T) {
+	dbtest.EachBackend(t, testEngineSuccessResetsFailures)
+}
+
+func testEngineSuccessResetsFailures(t *testing.T) {
 	e := newEngineEnv(t)
 	var mu sync.Mutex
 	code := http.StatusBadGateway
@@ -189,6 +204,10 @@ func TestEngineSuccessResetsFailures(t *testing.T) {
 }
 
 func TestEngineSwitchedOffAutoDisablingNeverDisables(t *testing.T) {
+	dbtest.EachBackend(t, testEngineSwitchedOffAutoDisablingNeverDisables)
+}
+
+func testEngineSwitchedOffAutoDisablingNeverDisables(t *testing.T) {
 	e := newEngineEnv(t)
 	e.settings(func(s *model.Settings) { s.AutoDisablingWebHooks = false })
 	rcv := newReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
@@ -209,6 +228,10 @@ func TestEngineSwitchedOffAutoDisablingNeverDisables(t *testing.T) {
 // A worker that claimed a delivery and died (its lease abandoned) leaves
 // the delivery to be sent again after the lease, with the same key.
 func TestEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
+	dbtest.EachBackend(t, testEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey)
+}
+
+func testEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -241,6 +264,10 @@ func TestEngineAbandonedLeaseIsResentWithTheSameIdempotencyKey(t *testing.T) {
 }
 
 func TestEngineRestartDeliversWhatWasPending(t *testing.T) {
+	dbtest.EachBackend(t, testEngineRestartDeliversWhatWasPending)
+}
+
+func testEngineRestartDeliversWhatWasPending(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -261,6 +288,10 @@ func TestEngineRestartDeliversWhatWasPending(t *testing.T) {
 }
 
 func TestEngineHangingReceiverIsCutOffAtTheTimeout(t *testing.T) {
+	dbtest.EachBackend(t, testEngineHangingReceiverIsCutOffAtTheTimeout)
+}
+
+func testEngineHangingReceiverIsCutOffAtTheTimeout(t *testing.T) {
 	e := newEngineEnv(t)
 	e.settings(func(s *model.Settings) { s.WebhookTimeout = 1 })
 	release := make(chan struct{})
@@ -285,6 +316,10 @@ func TestEngineHangingReceiverIsCutOffAtTheTimeout(t *testing.T) {
 }
 
 func TestEngineBlockedAddressIsLoggedAsInternalError(t *testing.T) {
+	dbtest.EachBackend(t, testEngineBlockedAddressIsLoggedAsInternalError)
+}
+
+func testEngineBlockedAddressIsLoggedAsInternalError(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -302,6 +337,10 @@ func TestEngineBlockedAddressIsLoggedAsInternalError(t *testing.T) {
 }
 
 func TestEngineWebHookCallsLimitDropsWithoutLogOrFailure(t *testing.T) {
+	dbtest.EachBackend(t, testEngineWebHookCallsLimitDropsWithoutLogOrFailure)
+}
+
+func testEngineWebHookCallsLimitDropsWithoutLogOrFailure(t *testing.T) {
 	var logged syncBuffer
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
 	e.settings(func(s *model.Settings) { s.WebHookCalls = 2 })
@@ -336,7 +375,9 @@ func TestEngineWebHookCallsLimitDropsWithoutLogOrFailure(t *testing.T) {
 	e.logs(h.ID, 3)
 }
 
-func TestEngineRecursionDetection(t *testing.T) {
+func TestEngineRecursionDetection(t *testing.T) { dbtest.EachBackend(t, testEngineRecursionDetection) }
+
+func testEngineRecursionDetection(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -357,6 +398,10 @@ func TestEngineRecursionDetection(t *testing.T) {
 
 // One slow receiver holds at most PerHook workers; other hooks keep going.
 func TestEngineSlowHookDoesNotStarveOthers(t *testing.T) {
+	dbtest.EachBackend(t, testEngineSlowHookDoesNotStarveOthers)
+}
+
+func testEngineSlowHookDoesNotStarveOthers(t *testing.T) {
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 4, 2 })
 	e.settings(func(s *model.Settings) { s.WebhookTimeout = 30 })
 	release := make(chan struct{})
@@ -399,6 +444,10 @@ func TestEngineSlowHookDoesNotStarveOthers(t *testing.T) {
 }
 
 func TestEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
+	dbtest.EachBackend(t, testEngineShutdownFinishesInFlightAndHandsBackTheRest)
+}
+
+func testEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 1, 1 })
 	started := make(chan struct{}, 10)
 	release := make(chan struct{})
@@ -432,6 +481,10 @@ func TestEngineShutdownFinishesInFlightAndHandsBackTheRest(t *testing.T) {
 }
 
 func TestPruneDeletesOldLogsAndEvents(t *testing.T) {
+	dbtest.EachBackend(t, testPruneDeletesOldLogsAndEvents)
+}
+
+func testPruneDeletesOldLogsAndEvents(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -458,6 +511,10 @@ func TestPruneDeletesOldLogsAndEvents(t *testing.T) {
 // Deliveries beyond what the engine holds in memory wait in the outbox and
 // are claimed as sends finish and make room, without waiting for the poll.
 func TestEngineOverflowIsClaimedAsRoomFrees(t *testing.T) {
+	dbtest.EachBackend(t, testEngineOverflowIsClaimedAsRoomFrees)
+}
+
+func testEngineOverflowIsClaimedAsRoomFrees(t *testing.T) {
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.Poll = 2, 1, time.Hour })
 	release := make(chan struct{})
 	rcv := newReceiver(t, func(w http.ResponseWriter, r *http.Request) { <-release })
@@ -479,6 +536,10 @@ func TestEngineOverflowIsClaimedAsRoomFrees(t *testing.T) {
 // A hanging hook's backlog in the outbox, however long, does not keep the
 // outbox's deliveries to other hooks from being claimed.
 func TestEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
+	dbtest.EachBackend(t, testEngineLongBacklogOfAHangingHookDoesNotStarveOthers)
+}
+
+func testEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook = 4, 2 })
 	e.settings(func(s *model.Settings) { s.WebhookTimeout = 30 })
 	release := make(chan struct{})
@@ -507,6 +568,10 @@ func TestEngineLongBacklogOfAHangingHookDoesNotStarveOthers(t *testing.T) {
 // deliveries arrive leased from a publish or are claimed from the outbox;
 // what does not fit waits in the outbox and is sent when room frees.
 func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
+	dbtest.EachBackend(t, testEngineHoldsPayloadsWithinTheirBound)
+}
+
+func testEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 	const size, bound = 16 << 10, 64 << 10
 	e := newEngineEnv(t, func(o *EngineOptions) { o.Workers, o.PerHook, o.MaxHeldBytes = 2, 2, bound })
 	release := make(chan struct{})
@@ -548,6 +613,10 @@ func TestEngineHoldsPayloadsWithinTheirBound(t *testing.T) {
 // own deliveries with a log row saying why, and holds up none of the
 // deliveries claimed with it; the hook's failure count is untouched.
 func TestEngineEventWithUnreadablePayloadFailsAlone(t *testing.T) {
+	dbtest.EachBackend(t, testEngineEventWithUnreadablePayloadFailsAlone)
+}
+
+func testEngineEventWithUnreadablePayloadFailsAlone(t *testing.T) {
 	e := newEngineEnv(t)
 	rcv := newReceiver(t, nil)
 	h := e.hook(model.ProjectHookKind, nil, rcv.URL, "push_events")
@@ -567,12 +636,8 @@ func TestEngineEventWithUnreadablePayloadFailsAlone(t *testing.T) {
 			damaged = res
 		}
 	}
-	raw, err := sql.Open("sqlite3", "file:"+e.path+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`UPDATE events SET payload = X'01FFFFFFFFFF' WHERE uuid = ?`, damaged.UUID); err != nil {
+	raw := dbtest.Raw(t, e.path)
+	if _, err := raw.Exec(raw.Rebind(`UPDATE events SET payload = ? WHERE uuid = ?`), []byte{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, damaged.UUID); err != nil {
 		t.Fatal(err)
 	}
 	e.start()

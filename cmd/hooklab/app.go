@@ -57,7 +57,8 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the database in the data directory with the instance key.
+// openStore opens the database, PostgreSQL at --database-url or SQLite in
+// the data directory, with the instance key.
 func openStore(ctx context.Context, cfg config) (*db.Store, error) {
 	if err := checkSynchronous(cfg); err != nil {
 		return nil, err
@@ -66,16 +67,27 @@ func openStore(ctx context.Context, cfg config) (*db.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, filepath.Join(cfg.DataDir, "hooklab.db"), db.Options{EncryptionKey: key, Synchronous: cfg.SQLiteSynchronous})
+	location := filepath.Join(cfg.DataDir, "hooklab.db")
+	if cfg.DatabaseURL != "" {
+		if !db.IsPostgresURL(cfg.DatabaseURL) {
+			return nil, usageError{"--database-url must be a PostgreSQL URL: postgres://user:password@host:5432/database?sslmode=..."}
+		}
+		location = cfg.DatabaseURL
+	}
+	return db.Open(ctx, location, db.Options{EncryptionKey: key, Synchronous: cfg.SQLiteSynchronous})
 }
 
 // encryptionKey is the instance's key for secret columns, from the
-// environment or generated once into the data directory.
+// environment or a key file, or (SQLite) generated once into the data
+// directory.
 func encryptionKey(cfg config) ([]byte, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	return loadKey(cfg.DataDir, "encryption.key", cfg.EncryptionKey, "HOOKLAB_ENCRYPTION_KEY", db.KeySize)
+	return instanceKey(cfg, "encryption key", cfg.EncryptionKey, "HOOKLAB_ENCRYPTION_KEY", cfg.EncryptionKeyFile, "encryption-key-file", db.KeySize)
+}
+
+// sessionKey signs and encrypts session cookies: the same on every
+// instance, so that a cookie from one works on the others.
+func sessionKey(cfg config) ([]byte, error) {
+	return instanceKey(cfg, "session key", cfg.SessionKey, "HOOKLAB_SESSION_KEY", cfg.SessionKeyFile, "session-key-file", 96)
 }
 
 // urlHashKey derives the key that salts the hook URL hashes of log rows
@@ -87,8 +99,10 @@ func urlHashKey(encKey []byte) []byte {
 	return m.Sum(nil)
 }
 
-// newEngine builds the sender and the delivery engine over the store. The
-// engine is the store's only one: the caller holds the data directory.
+// newEngine builds the sender and the delivery engine over the store. On
+// SQLite the engine is the store's only one (the caller holds the data
+// directory); on PostgreSQL other instances' engines share the outbox, and
+// the leases of one that stops renewing them run out and are taken over.
 func newEngine(cfg config, store *db.Store, log *slog.Logger, reg prometheus.Registerer) (*delivery.Sender, *delivery.Engine, error) {
 	key, err := encryptionKey(cfg)
 	if err != nil {
@@ -115,9 +129,21 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	lock, err := lockDataDir(cfg.DataDir)
+	// Both keys are checked before anything is opened or created.
+	if _, err := encryptionKey(cfg); err != nil {
+		return nil, err
+	}
+	sessionKey, err := sessionKey(cfg)
 	if err != nil {
 		return nil, err
+	}
+	// The data directory's lock keeps a second process off a SQLite file;
+	// instances on PostgreSQL share the database by design.
+	var lock *dataLock
+	if cfg.DatabaseURL == "" {
+		if lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -131,10 +157,6 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (_ *app, err erro
 		}
 	}()
 	if err := a.ensureRoot(ctx); err != nil {
-		return nil, err
-	}
-	sessionKey, err := loadKey(cfg.DataDir, "session.key", cfg.SessionKey, "HOOKLAB_SESSION_KEY", 96)
-	if err != nil {
 		return nil, err
 	}
 	if a.mailer, err = delivery.NewMailer(cfg.SMTPURL, cfg.MailFrom, log); err != nil {
@@ -236,6 +258,11 @@ func (a *app) ensureRoot(ctx context.Context) error {
 	email := envOr("HOOKLAB_ROOT_EMAIL", "admin@example.com")
 	_, err = a.store.RegisterUser(ctx, model.NewUserInput{Username: "root", Name: "Administrator", Email: email, Password: pw, Admin: true})
 	if err != nil {
+		// Another instance starting on the same database may have created
+		// root in the meantime: then there is nothing left to do.
+		if n, cerr := a.store.CountUsers(ctx); cerr == nil && n > 0 {
+			return nil
+		}
 		return fmt.Errorf("create root user: %w", err)
 	}
 	if generated {
@@ -256,6 +283,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer stopEngine()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.engine.Run(engineCtx) }()
+	// On PostgreSQL, other instances' publishes wake this engine.
+	go func() { _ = a.store.ListenOutbox(engineCtx, a.engine.Notify) }()
 	hs := &http.Server{
 		Handler:           a.srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -270,7 +299,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		stopPprof := servePprof(a.cfg.PprofAddr, a.log)
 		defer stopPprof()
 	}
-	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL, "version", version)
+	a.log.Info("hooklab listening", "addr", ln.Addr().String(), "database", a.store.Backend(), "external_url", a.cfg.ExternalURL, "version", version)
 	var err error
 	select {
 	case err = <-errc:

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/hooklab/hooklab/db/dbtest"
 )
 
 // The real binary, built once for the tests that need a process of their
@@ -28,7 +30,7 @@ var built struct {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := dbtest.Main(m) // stops the throwaway PostgreSQL, if a test started it
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

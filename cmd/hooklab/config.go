@@ -28,6 +28,13 @@ type config struct {
 	// (base64, 32 and 64 bytes).
 	EncryptionKey string
 	SessionKey    string
+	// EncryptionKeyFile and SessionKeyFile hold the keys (base64) instead
+	// of the environment; with a database URL one of the two is required.
+	EncryptionKeyFile string
+	SessionKeyFile    string
+	// DatabaseURL, when set, is the PostgreSQL database (postgres://…)
+	// several instances share; else the store is SQLite in DataDir.
+	DatabaseURL string
 	// TLSClientCertFile and TLSClientCertPassword: the instance's client
 	// certificate (PEM with key) presented to receivers for mutual TLS.
 	TLSClientCertFile     string
@@ -52,7 +59,7 @@ type config struct {
 	// sign-in, Test/Resend and web_hook_calls limits are then counted in
 	// the database instead of in memory, and the engine leaves leases it
 	// finds at start to their owners. Off with SQLite (the data directory
-	// is locked to one instance). Not a flag yet: set with the database URL.
+	// is locked to one instance); on with --database-url.
 	SharedState bool
 	// onMail, when set, sees every message handed to the mailer; tests read
 	// invitation links from it. Not a flag.
@@ -72,6 +79,12 @@ func dataFlags(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&cfg.DataDir, "data", envOr("HOOKLAB_DATA", "./data"), "data directory: database and generated keys (HOOKLAB_DATA)")
 	cfg.EncryptionKey = os.Getenv("HOOKLAB_ENCRYPTION_KEY")
 	cfg.SessionKey = os.Getenv("HOOKLAB_SESSION_KEY")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("HOOKLAB_DATABASE_URL", ""),
+		"PostgreSQL database shared by several instances, postgres://user:password@host:5432/db?sslmode=...; empty: SQLite in --data (HOOKLAB_DATABASE_URL; prefer the environment, it holds a password)")
+	fs.StringVar(&cfg.EncryptionKeyFile, "encryption-key-file", envOr("HOOKLAB_ENCRYPTION_KEY_FILE", ""),
+		"file holding the 32-byte encryption key in base64, instead of HOOKLAB_ENCRYPTION_KEY or the generated <data>/encryption.key (HOOKLAB_ENCRYPTION_KEY_FILE)")
+	fs.StringVar(&cfg.SessionKeyFile, "session-key-file", envOr("HOOKLAB_SESSION_KEY_FILE", ""),
+		"file holding the 96-byte session key in base64, instead of HOOKLAB_SESSION_KEY or the generated <data>/session.key (HOOKLAB_SESSION_KEY_FILE)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("HOOKLAB_LOG_FORMAT", "text"), "log format: text or json (HOOKLAB_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", envOr("HOOKLAB_LOG_LEVEL", "info"), "log level: debug, info, warn, error (HOOKLAB_LOG_LEVEL)")
 	fs.Func("sqlite-synchronous", "SQLite's synchronous setting: full (default; an accepted event survives a power loss) or normal (faster; it survives a crash of the process only) (HOOKLAB_SQLITE_SYNCHRONOUS)",
@@ -135,6 +148,8 @@ func parseServeConfig(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err.Error()}
 	}
+	// Instances on one PostgreSQL database share their limits there.
+	cfg.SharedState = cfg.DatabaseURL != ""
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}

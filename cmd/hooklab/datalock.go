@@ -44,8 +44,12 @@ func lockDataDir(dir string) (*dataLock, error) {
 	return &dataLock{f: f}, nil
 }
 
-// unlock releases the lock (the kernel also does when the process dies).
+// unlock releases the lock (the kernel also does when the process dies);
+// a nil lock is none.
 func (l *dataLock) unlock() {
+	if l == nil {
+		return // no lock: the store is on PostgreSQL
+	}
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
 }

@@ -48,3 +48,30 @@ func loadKey(dataDir, name, fromEnv, envName string, size int) ([]byte, error) {
 	}
 	return k, f.Close()
 }
+
+// instanceKey returns one of the instance's keys: from the environment,
+// else from the key file named by a flag, else (SQLite only) from the data
+// directory, generated on first start. With a database URL several
+// instances share the database, so they must share its keys, and a key
+// must not live beside what it encrypts: it has to be given.
+func instanceKey(cfg config, name, fromEnv, envName, file, flagName string, size int) ([]byte, error) {
+	if fromEnv == "" && file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read --%s: %w", flagName, err)
+		}
+		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(k) != size {
+			return nil, fmt.Errorf("--%s %s must hold %d bytes in base64 (e.g. `head -c %d /dev/urandom | base64 -w0 > %s`)", flagName, file, size, size, file)
+		}
+		return k, nil
+	}
+	if fromEnv == "" && cfg.DatabaseURL != "" {
+		return nil, usageError{fmt.Sprintf("with --database-url every instance needs the same %s: set %s or --%s "+
+			"(generate it once with `head -c %d /dev/urandom | base64 -w0` and give it to every instance)", name, envName, flagName, size)}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return loadKey(cfg.DataDir, strings.ReplaceAll(name, " ", "."), fromEnv, envName, size)
+}

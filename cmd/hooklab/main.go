@@ -22,6 +22,7 @@ Usage:
   hooklab user create --username U --email E --password P [--admin]
   hooklab token create --user U --name N [--scopes api,read_api] [--expires YYYY-MM-DD]
   hooklab publish (--project P | --group G) --file event.json
+  hooklab copy-to-postgres --data ./data --database-url postgres://…   (SQLite → PostgreSQL, server stopped)
   hooklab version
 
 Run "hooklab <command> --help" for a command's flags and environment variables.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCommand(ctx, rest, stdout, stderr)
 	case "publish":
 		return publishCommand(ctx, rest, stdout, stderr)
+	case "copy-to-postgres":
+		return copyCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "hooklab %s (revision %s)\n", releaseVersion(version), buildRevision(version, revision))
 		return nil

@@ -10,6 +10,7 @@
 -- children), in one transaction, copy, drop, rename, recreate the indexes,
 -- check the foreign keys, and turn them back on. (PostgreSQL's sequences
 -- never hand out a value twice.)
+-- +hooklab sqlite-only
 PRAGMA foreign_keys = OFF;
 
 BEGIN IMMEDIATE;
@@ -125,6 +126,9 @@ DROP TABLE foreign_key_violations;
 COMMIT;
 
 PRAGMA foreign_keys = ON;
+-- +hooklab end
+-- PostgreSQL's sequences never hand out an ID twice: nothing to rebuild.
+-- +hooklab postgres: SELECT 1;
 
 -- +goose Down
 -- IDs stay never reused: nothing to undo.

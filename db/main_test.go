@@ -1,0 +1,11 @@
+package db_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/hooklab/hooklab/db/dbtest"
+)
+
+// TestMain stops the throwaway PostgreSQL server the tests started.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
