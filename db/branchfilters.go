@@ -146,7 +146,7 @@ func (s *Store) projectFilters(ctx context.Context, projectID int64) ([]fanoutHo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		if len(c.entries) >= filterCacheMax {
+		if c.entries == nil || len(c.entries) >= filterCacheMax {
 			c.entries = map[int64]filterEntry{}
 		}
 		c.entries[projectID] = filterEntry{hooks: hooks, at: time.Now()}

@@ -144,3 +144,25 @@ func TestBranchFilterChangesApplyToTheNextPublish(t *testing.T) {
 		t.Fatal("filter main set by another process: want main only, at once")
 	}
 }
+
+// A store that has changed no hook since it opened (a restarted server)
+// decides branch filters like any other.
+func TestBranchFiltersDecidedByAFreshStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hooklab.db")
+	s := dbtest.OpenAt(t, path, nil)
+	g := dbtest.Group(t, s, "acme", nil, nil)
+	p := dbtest.Project(t, s, "api", g)
+	projectHook(t, s, p, "https://hooks.example.com/api")
+	fresh := dbtest.OpenAt(t, path, nil)
+	ev, err := model.ParseEvent([]byte(`{"object_kind":"push","ref":"refs/heads/main"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := db.Publication{ProjectID: p.ID, Events: []db.PublishEvent{{Event: ev, Payload: ev.Raw, FireHooks: true}}}
+	if err := fresh.DecideBranchFilters(ctx, &pub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.Publish(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+}

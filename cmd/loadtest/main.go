@@ -56,6 +56,7 @@ type options struct {
 	rounds        int
 	compareEvents int
 	compareOnly   bool
+	backends      bool
 }
 
 func main() {
@@ -75,6 +76,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the comparison with -baseline")
 	flag.IntVar(&o.compareEvents, "compare-events", 10000, "events per round of the comparison")
 	flag.BoolVar(&o.compareOnly, "compare-only", false, "with -baseline: run only the comparison")
+	flag.BoolVar(&o.backends, "backends", false, "also measure SQLite, PostgreSQL with one instance and with two (starts a throwaway PostgreSQL)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -291,7 +293,13 @@ func run(o options) error {
 	fmt.Printf("peak RSS of hooklab serve: %.1f MiB (target ≤ 256 MiB)\n", float64(rss)/(1<<20))
 	fmt.Printf("database: %.1f MiB for %d log rows = %.0f bytes per log row\n", float64(size)/(1<<20), logs, float64(size)/float64(logs))
 	if o.baseline != "" {
-		return compare(o, receiverURL)
+		if err := compare(o, receiverURL); err != nil {
+			return err
+		}
+	}
+	if o.backends {
+		fmt.Printf("\nStores: %d events × %d hooks, then %d events/s for %ds, on each\n", o.compareEvents, o.hooks, o.rate, o.rateSeconds)
+		return backends(o, rcv, receiverURL)
 	}
 	return nil
 }

@@ -119,8 +119,10 @@ func (s *pgServer) url(database string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, database)
 }
 
-func pgExec(database, stmt string) error {
-	c, err := sql.Open("pgx", pg.url(database))
+func pgExec(database, stmt string) error { return pg.exec(database, stmt) }
+
+func (s *pgServer) exec(database, stmt string) error {
+	c, err := sql.Open("pgx", s.url(database))
 	if err != nil {
 		return err
 	}
@@ -131,33 +133,11 @@ func pgExec(database, stmt string) error {
 
 func startPostgres() {
 	pg.err = func() error {
-		bin, err := PostgresBinDir()
-		if err != nil {
+		if err := pg.start(false); err != nil {
 			return err
 		}
-		if pg.dir, err = os.MkdirTemp("", "hooklab-pg-"); err != nil {
+		if err := pg.exec("postgres", "CREATE DATABASE "+pgTemplate); err != nil {
 			return err
-		}
-		cred, err := serverUser(pg.dir)
-		if err != nil {
-			return err
-		}
-		data := filepath.Join(pg.dir, "data")
-		initdb := command(cred, pg.dir, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
-			"--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-		if out, err := initdb.CombinedOutput(); err != nil {
-			return fmt.Errorf("initdb: %v\n%s", err, out)
-		}
-		// A free port may be taken by another test binary's server before
-		// this one binds it: then try another.
-		for attempt := 1; ; attempt++ {
-			err := startServer(cred, bin, data)
-			if err == nil {
-				break
-			}
-			if attempt == 3 {
-				return err
-			}
 		}
 		// Migrate the template once; each test's database is a copy.
 		s, err := db.Open(context.Background(), pg.url(pgTemplate), db.Options{EncryptionKey: Key})
@@ -168,65 +148,130 @@ func startPostgres() {
 	}()
 }
 
-// startServer starts postgres on a free port and waits until it answers.
-func startServer(cred *syscall.Credential, bin, data string) error {
-	var err error
-	if pg.port, err = freePort(); err != nil {
+// start makes a cluster in a new temporary directory and starts a server on
+// it. A durable server keeps PostgreSQL's defaults (fsync, synchronous
+// commit); the tests' does not sync.
+func (s *pgServer) start(durable bool) error {
+	bin, err := PostgresBinDir()
+	if err != nil {
 		return err
 	}
-	// Durability is not what these tests are about: skip the syncs.
-	pg.cmd = command(cred, pg.dir, filepath.Join(bin, "postgres"), "-D", data,
-		"-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-k", pg.dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=400", "-c", "shared_buffers=32MB")
-	logf, err := os.Create(filepath.Join(pg.dir, "server.log"))
+	if s.dir, err = os.MkdirTemp("", "hooklab-pg-"); err != nil {
+		return err
+	}
+	cred, err := serverUser(s.dir)
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(s.dir, "data")
+	initdb := command(cred, s.dir, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
+		"--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb: %v\n%s", err, out)
+	}
+	// A free port may be taken by another test binary's server before
+	// this one binds it: then try another.
+	for attempt := 1; ; attempt++ {
+		err := s.listen(cred, bin, data, durable)
+		if err == nil {
+			return nil
+		}
+		if attempt == 3 {
+			return err
+		}
+	}
+}
+
+// listen starts postgres on a free port and waits until it answers.
+func (s *pgServer) listen(cred *syscall.Credential, bin, data string, durable bool) error {
+	var err error
+	if s.port, err = freePort(); err != nil {
+		return err
+	}
+	args := []string{"-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", s.dir,
+		"-c", "max_connections=400", "-c", "shared_buffers=32MB"}
+	if !durable {
+		// Durability is not what the tests are about: skip the syncs.
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	s.cmd = command(cred, s.dir, filepath.Join(bin, "postgres"), args...)
+	logf, err := os.Create(filepath.Join(s.dir, "server.log"))
 	if err != nil {
 		return err
 	}
 	defer logf.Close()
-	pg.cmd.Stdout, pg.cmd.Stderr = logf, logf
-	// The server goes with the test binary, even one that is killed.
-	pg.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
-	if err := pg.cmd.Start(); err != nil {
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	// The server goes with the process that started it, even a killed one.
+	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
+	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
 	exited := make(chan struct{})
-	go func() { _ = pg.cmd.Wait(); close(exited) }()
-	pg.exited = exited
+	cmd := s.cmd
+	go func() { _ = cmd.Wait(); close(exited) }()
+	s.exited = exited
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		err := pgExec("postgres", "CREATE DATABASE "+pgTemplate)
+		err := s.exec("postgres", "SELECT 1")
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(pg.dir, "server.log"))
-			pg.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
+			s.cmd = nil
 			return fmt.Errorf("postgres exited: %s", log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			_ = pg.cmd.Process.Signal(syscall.SIGQUIT)
+			_ = s.cmd.Process.Signal(syscall.SIGQUIT)
 			<-exited
-			pg.cmd = nil
-			log, _ := os.ReadFile(filepath.Join(pg.dir, "server.log"))
+			s.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
 			return fmt.Errorf("postgres did not start: %v\n%s", err, log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func stopPostgres() {
-	if pg.cmd != nil && pg.cmd.Process != nil {
+func stopPostgres() { pg.stop() }
+
+func (s *pgServer) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
 		// SIGQUIT: immediate shutdown, nothing here needs to survive.
-		_ = pg.cmd.Process.Signal(syscall.SIGQUIT)
-		<-pg.exited
+		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+		<-s.exited
 	}
-	if pg.dir != "" {
-		os.RemoveAll(pg.dir)
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
 	}
 }
+
+// PostgresServer is a throwaway PostgreSQL server for programs other than
+// tests (the load test), started like the tests' own.
+type PostgresServer struct{ s *pgServer }
+
+// StartPostgres starts a throwaway server; durable keeps PostgreSQL's
+// fsync and synchronous commit, as an installation runs it.
+func StartPostgres(durable bool) (*PostgresServer, error) {
+	s := &pgServer{}
+	if err := s.start(durable); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return &PostgresServer{s}, nil
+}
+
+// CreateDatabase creates an empty database and returns its URL.
+func (p *PostgresServer) CreateDatabase(name string) (string, error) {
+	if err := p.s.exec("postgres", "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return p.s.url(name), nil
+}
+
+// Stop stops the server and removes its files.
+func (p *PostgresServer) Stop() { p.s.stop() }
 
 // serverUser returns the credentials to run the server with: none (the
 // current user) unless that is root, then the postgres user's, who is
