@@ -72,11 +72,12 @@ test-unit: postgres
 	$(GO) test -race -short ./...
 
 ## bench: Go benchmarks, then the delivery load test against the real binary
-## (20,000 events × 5 hooks on a loopback receiver), and the same load on the
-## previous engine's binary, interleaved; numbers, not pass/fail
+## (20,000 events × 5 hooks on a loopback receiver), the same load on the
+## previous engine's binary, interleaved, and on SQLite, PostgreSQL with one
+## instance and with two (a throwaway server); numbers, not pass/fail
 bench: build postgres $(BASELINE_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./db ./delivery ./model
-	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN)
+	$(GO) run ./cmd/loadtest -hooklab $(BIN) -baseline $(BASELINE_BIN) -backends
 
 ## the previous engine's binary, built from git
 $(BASELINE_BIN):
