@@ -75,7 +75,7 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "an earlier hooklab binary: compare end-to-end rates, interleaved, like for like")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the comparison with -baseline")
 	flag.IntVar(&o.compareEvents, "compare-events", 10000, "events per round of the comparison")
-	flag.BoolVar(&o.compareOnly, "compare-only", false, "with -baseline: run only the comparison")
+	flag.BoolVar(&o.compareOnly, "compare-only", false, "skip the main run: only the comparison (-baseline) and the stores (-backends)")
 	flag.BoolVar(&o.backends, "backends", false, "also measure SQLite, PostgreSQL with one instance and with two (starts a throwaway PostgreSQL)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -128,8 +128,8 @@ func run(o options) error {
 	}
 	go http.Serve(rln, rcv) //nolint:errcheck // ends with the process
 	receiverURL := "http://" + rln.Addr().String() + "/hook"
-	if o.compareOnly && o.baseline != "" {
-		return compare(o, receiverURL)
+	if o.compareOnly {
+		return comparisons(o, rcv, receiverURL)
 	}
 
 	// An admin and a token, created with the CLI before the server starts.
@@ -292,6 +292,11 @@ func run(o options) error {
 	}
 	fmt.Printf("peak RSS of hooklab serve: %.1f MiB (target ≤ 256 MiB)\n", float64(rss)/(1<<20))
 	fmt.Printf("database: %.1f MiB for %d log rows = %.0f bytes per log row\n", float64(size)/(1<<20), logs, float64(size)/float64(logs))
+	return comparisons(o, rcv, receiverURL)
+}
+
+// comparisons runs what -baseline and -backends ask for.
+func comparisons(o options, rcv *receiver, receiverURL string) error {
 	if o.baseline != "" {
 		if err := compare(o, receiverURL); err != nil {
 			return err
