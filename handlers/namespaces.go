@@ -76,7 +76,7 @@ func (h *Handler) createGroup(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		f.Errors = v
+		f.Errors = formSentences(v, namespaceFormFields)
 		if f.Parents, err = h.groupsWithLevel(c, createLevel); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (h *Handler) createProject(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		f.Errors = v
+		f.Errors = formSentences(v, namespaceFormFields)
 		if f.Parents, err = h.groupsWithLevel(c, createLevel); err != nil {
 			return err
 		}
