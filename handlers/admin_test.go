@@ -415,9 +415,9 @@ func TestAdminSettingsForm(t *testing.T) {
 	}{
 		{"timeout too long", "webhook_timeout", "121", "webhook_timeout", "The webhook timeout must be a whole number of seconds from 1 to 120."},
 		{"timeout not a number", "webhook_timeout", "ten", "webhook_timeout", "The webhook timeout must be a whole number, such as 10."},
-		{"negative push limit", "push_event_hooks_limit", "-1", "push_event_hooks_limit", "The push event hooks limit must be a whole number of 0 or more (0 means no limit)."},
-		{"zero hooks per project", "project_hooks_limit", "0", "project_hooks_limit", "The project hooks limit must be a whole number of 1 or more."},
-		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "The webhook log retention must be a whole number, such as 10."},
+		{"negative push limit", "push_event_hooks_limit", "-1", "push_event_hooks_limit", "The push event hooks limit must be a whole number of 0 or more."},
+		{"zero hooks per project", "project_hooks_limit", "0", "project_hooks_limit", "The maximum webhooks per project must be a whole number of 1 or more."},
+		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "The number of days to keep webhook logs must be a whole number, such as 10."},
 		{"bad allowlist port", "outbound_local_requests_allowlist_raw", "example.com:99999", "outbound_local_requests_allowlist_raw", "An allowlist entry has a port outside 1–65535: use a port from 1 to 65535, or none."},
 		{"unicode allowlist", "outbound_local_requests_allowlist_raw", "bücher.example", "outbound_local_requests_allowlist_raw", "Write international domain names in their IDNA form (xn--…), such as xn--bcher-kva.example for bücher.example."},
 		{"malformed allowlist entries", "outbound_local_requests_allowlist_raw", "example.com\nnot a host!!\n10.0.0.0/33", "outbound_local_requests_allowlist_raw",

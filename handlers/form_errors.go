@@ -22,14 +22,14 @@ var (
 		"username": "the username", "name": "the name", "email": "the e-mail address", "password": "the password",
 	}
 	namespaceFormFields = formFields{
-		"name": "the name", "path": "the URL path", "description": "the description",
+		"name": "the name", "path": "the path", "description": "the description",
 		"parent_id": "the parent group", "namespace_id": "the group",
 	}
 	tokenFormFields = formFields{
 		"name": "the token name", "scopes": "the scopes", "expires_at": "the expiration date",
 	}
 	memberFormFields = formFields{
-		"username": "the username", "email": "the e-mail address", "access_level": "the role",
+		"username": "the username", "email": "the e-mail address", "access_level": "the access level",
 		"expires_at": "the expiration date",
 	}
 	passwordFormFields = formFields{
@@ -42,12 +42,12 @@ var (
 	settingsFormFields = formFields{
 		"webhook_timeout":              "the webhook timeout",
 		"push_event_hooks_limit":       "the push event hooks limit",
-		"web_hook_calls":               "the webhook calls limit",
-		"project_hooks_limit":          "the project hooks limit",
-		"group_hooks_limit":            "the group hooks limit",
-		"web_hook_test_limit":          "the webhook test limit",
-		"web_hook_resend_limit":        "the webhook resend limit",
-		"hook_log_retention_days":      "the webhook log retention",
+		"web_hook_calls":               "the maximum webhook calls per minute",
+		"project_hooks_limit":          "the maximum webhooks per project",
+		"group_hooks_limit":            "the maximum webhooks per group",
+		"web_hook_test_limit":          "the number of test requests per minute",
+		"web_hook_resend_limit":        "the number of resend requests per minute",
+		"hook_log_retention_days":      "the number of days to keep webhook logs",
 		"mailgun_signing_key":          "the Mailgun signing key",
 		model.SettingOutboundAllowlist: "the outbound allowlist",
 	}
@@ -111,7 +111,7 @@ func formSentence(fields formFields, field, msg string) string {
 	case "must be greater than 0":
 		return subject + " must be a whole number of 1 or more."
 	case "must be greater than or equal to 0":
-		return subject + " must be a whole number of 0 or more (0 means no limit)."
+		return subject + " must be a whole number of 0 or more."
 	}
 	return sentence(subject + " " + msg)
 }
@@ -127,7 +127,7 @@ func knownFieldSentence(field, msg, label string) string {
 	case field == "username" && strings.HasPrefix(msg, "can contain only "):
 		return "The username can contain only letters, digits, '_', '-' and '.', cannot start or end with '_', '-' or '.', and cannot hold two of them in a row: change it to fit."
 	case field == "path" && msg == model.PathMessage:
-		return "The URL path can contain only letters, digits, '_', '-' and '.', cannot start with '-', and cannot end in '.git' or '.atom': change it to fit."
+		return "The path can contain only letters, digits, '_', '-' and '.', cannot start with '-', and cannot end in '.git' or '.atom': change it to fit."
 	case field == "name" && strings.HasPrefix(msg, "can contain only letters, digits, emoji"):
 		return "The name can contain only letters, digits, emoji, '_', '.', '+', dashes and spaces, and must start with a letter, digit, emoji or '_': change it to fit."
 	case field == "expires_at" && msg == "is not a date (use YYYY-MM-DD)":
@@ -139,16 +139,16 @@ func knownFieldSentence(field, msg, label string) string {
 	case field == "scopes" && strings.HasPrefix(msg, "can only contain available scopes: "):
 		return "Select only the scopes listed: " + strings.TrimPrefix(msg, "can only contain available scopes: ") + "."
 	case field == "access_level" && msg == "is not a valid access level":
-		return "Choose one of the roles in the list."
+		return "Choose an access level from the list."
 	case field == "access_level" && msg == "cannot be higher than your own access level":
-		return "The role cannot be higher than your own: choose your role or a lower one."
+		return "The access level cannot be higher than your own: choose yours or a lower one."
 	case msg == "is already a member":
 		return "This user is already a member: change their role in the list below instead."
 	case msg == "has already been invited":
 		return "This address has already been invited: use Resend invite in the list below instead."
 	case field == "access_level" && belowInherited.MatchString(msg):
 		m := belowInherited.FindStringSubmatch(msg)
-		return "The role must be " + m[1] + " or higher: they are " + m[1] + " through the group " + m[2] + "."
+		return "The access level must be " + m[1] + " or higher: they are " + m[1] + " through the group " + m[2] + "."
 	case field == "password_confirmation" && msg == "doesn't match Password":
 		return "The confirmation doesn't match the new password. Type the same password in both fields."
 	case field == "mailgun_signing_key" && msg == "can't be blank":

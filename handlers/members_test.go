@@ -172,10 +172,10 @@ func TestAddMemberForm(t *testing.T) {
 		{"unknown user", w.owner, "group", url.Values{"username": {"nobody"}, "access_level": {"30"}}, 422, "username", "No user has this username. Check the spelling, or invite them by e-mail instead."},
 		{"blank username", w.owner, "group", url.Values{"username": {" "}, "access_level": {"30"}}, 422, "username", "Enter the username."},
 		{"already a member", w.owner, "group", url.Values{"username": {"dev"}, "access_level": {"30"}}, 422, "username", "This user is already a member: change their role in the list below instead."},
-		{"invalid level", w.owner, "group", url.Values{"username": {"carol"}, "access_level": {"35"}}, 422, "access_level", "Choose one of the roles in the list."},
-		{"higher than own", w.maint, "project", url.Values{"username": {"carol"}, "access_level": {"50"}}, 422, "access_level", "The role cannot be higher than your own: choose your role or a lower one."},
+		{"invalid level", w.owner, "group", url.Values{"username": {"carol"}, "access_level": {"35"}}, 422, "access_level", "Choose an access level from the list."},
+		{"higher than own", w.maint, "project", url.Values{"username": {"carol"}, "access_level": {"50"}}, 422, "access_level", "The access level cannot be higher than your own: choose yours or a lower one."},
 		{"below inherited", w.maint, "project", url.Values{"username": {"dev"}, "access_level": {"20"}}, 422, "access_level",
-			"The role must be Developer or higher: they are Developer through the group platform."},
+			"The access level must be Developer or higher: they are Developer through the group platform."},
 		{"developer may not", w.dev, "project", url.Values{"username": {"carol"}, "access_level": {"10"}}, 403, "", ""},
 		{"stranger sees nothing", w.stranger, "project", url.Values{"username": {"carol"}, "access_level": {"10"}}, 404, "", ""},
 	} {
@@ -267,7 +267,7 @@ func TestInviteForm(t *testing.T) {
 		{"invalid e-mail", "not-an-address", "30", "Enter a whole e-mail address, such as name@example.com.", "email"},
 		{"already invited", "newbie@example.org", "30", "This address has already been invited: use Resend invite in the list below instead.", "email"},
 		{"account already member", "dev@example.com", "30", "This user is already a member: change their role in the list below instead.", "email"},
-		{"invalid level", "x@example.org", "60", "Choose one of the roles in the list.", "access_level"},
+		{"invalid level", "x@example.org", "60", "Choose an access level from the list.", "access_level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(w.members(t, model.SourceGroup, w.platform.ID))
