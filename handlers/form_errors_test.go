@@ -69,6 +69,14 @@ func TestGroupAndProjectFormsNameEveryBadField(t *testing.T) {
 		"group_name": "Enter the name.",
 		"group_path": "The path can contain only letters, digits, '_', '-' and '.', cannot start with '-', and cannot end in '.git' or '.atom': change it to fit.",
 	})
+	if rec := b.postForm("/groups", url.Values{"name": {"Acme"}, "path": {"acme"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("create group: got %d", rec.Code)
+	}
+	// A taken path used to show only once the name was fixed.
+	wantFieldSentences(t, b, "/groups", url.Values{"name": {" "}, "path": {"ACME"}}, map[string]string{
+		"group_name": "Enter the name.",
+		"group_path": "The path is already taken: choose another.",
+	})
 	b.get("/projects/new")
 	wantFieldSentences(t, b, "/projects", url.Values{"name": {"API"}, "path": {"api"}}, map[string]string{
 		"project_namespace_id": "Choose the group the project belongs in: projects live in a group.",
