@@ -123,3 +123,13 @@ func TestInviteSignUpFormNamesEveryBadField(t *testing.T) {
 		"register_password": "The password is too short: use at least 8 characters.",
 	})
 }
+
+func TestNotificationsFormNamesEveryBadField(t *testing.T) {
+	a := newTestApp(t)
+	b := a.signedIn(dbtest.User(t, a.store, "alice", false))
+	b.get("/-/profile/notifications")
+	wantFieldSentences(t, b, "/-/profile/notifications", url.Values{"_method": {"PUT"}, "level": {""}, "notification_email": {"nobody@example.org"}}, map[string]string{
+		"notification_email":        "Choose one of your verified e-mail addresses for notifications, or verify this one first on the Emails page.",
+		"global_notification_level": "Choose a notification level.",
+	})
+}
