@@ -548,13 +548,18 @@ func (h *Handler) updateMemberLevel(load sourceLoader) echo.HandlerFunc {
 	}
 }
 
-// userMessage is the message of a classified error.
+// userMessage is the message of a classified error as a sentence for a
+// page (the API answers GitLab's own message).
 func userMessage(err error) string {
 	var me *model.Error
-	if errors.As(err, &me) {
-		return strings.TrimPrefix(me.Message, "403 Forbidden - ")
+	if !errors.As(err, &me) {
+		return "The change was refused."
 	}
-	return "The change was refused."
+	msg := strings.TrimPrefix(me.Message, "403 Forbidden - ")
+	if msg == "A group must have at least one owner" {
+		return "A group must have at least one owner: make another member Owner first."
+	}
+	return sentence(msg)
 }
 
 // renderMemberChange answers a level change: the row for htmx, the whole

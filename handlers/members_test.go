@@ -358,7 +358,7 @@ func TestChangeMemberLevel(t *testing.T) {
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
 		}
-		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "A group must have at least one owner" {
+		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "A group must have at least one owner: make another member Owner first." {
 			t.Errorf("got %q", got)
 		}
 		if m, _ := w.a.store.MemberByID(t.Context(), model.SourceGroup, w.acme.ID, ownerMember.ID); m.AccessLevel != model.Owner {
@@ -369,6 +369,9 @@ func TestChangeMemberLevel(t *testing.T) {
 		rec := b.postForm(memberURL, url.Values{"_method": {"PUT"}, "access_level": {"99"}})
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
+		}
+		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "Choose an access level from the list." {
+			t.Errorf("got %q beside the row's level", got)
 		}
 	})
 	t.Run("reader may not", func(t *testing.T) {
@@ -412,7 +415,7 @@ func TestRemoveMember(t *testing.T) {
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("got %d", rec.Code)
 		}
-		if got := doc(t, b.get("/groups/acme/-/group_members")).Find(`[data-testid=flash-alert]`).Text(); got != "A group must have at least one owner" {
+		if got := doc(t, b.get("/groups/acme/-/group_members")).Find(`[data-testid=flash-alert]`).Text(); got != "A group must have at least one owner: make another member Owner first." {
 			t.Errorf("got alert %q", got)
 		}
 		if _, err := w.a.store.MemberByID(t.Context(), model.SourceGroup, w.acme.ID, ownerMember.ID); err != nil {
