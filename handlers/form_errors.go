@@ -83,14 +83,14 @@ func formSentence(fields formFields, field, msg string) string {
 	if msg == "" || (msg[0] >= 'A' && msg[0] <= 'Z') {
 		return sentence(msg)
 	}
+	if s := knownFieldSentence(field, msg); s != "" {
+		return s
+	}
 	label := fields[field]
 	if label == "" {
 		label = "the " + strings.ReplaceAll(field, "_", " ")
 	}
 	subject := strings.ToUpper(label[:1]) + label[1:]
-	if s := knownFieldSentence(field, msg, label); s != "" {
-		return s
-	}
 	if m := tooLongChars.FindStringSubmatch(msg); m != nil {
 		return subject + " is too long: use at most " + m[1] + " " + m[2] + "."
 	}
@@ -118,7 +118,7 @@ func formSentence(fields formFields, field, msg string) string {
 
 // knownFieldSentence words the messages whose fix depends on the field,
 // or returns "".
-func knownFieldSentence(field, msg, label string) string {
+func knownFieldSentence(field, msg string) string {
 	switch {
 	case field == "email" && msg == "is invalid":
 		return "Enter a whole e-mail address, such as name@example.com."
