@@ -41,6 +41,33 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	})
 }
 
+// addTaken adds "has already been taken" to v for the e-mail and username
+// of in that are otherwise valid but belong to someone (the e-mail first:
+// the API answers the first with GitLab's 409, and GitLab checks it first).
+func (s *Store) addTaken(ctx context.Context, v *model.ValidationError, in model.NewUserInput) error {
+	if len(v.For("email")) == 0 {
+		var n int
+		if err := s.r.GetContext(ctx, &n, s.r.Rebind(`SELECT
+			(SELECT COUNT(*) FROM users WHERE lower(email) = lower(?)) +
+			(SELECT COUNT(*) FROM emails WHERE lower(email) = lower(?))`), in.Email, in.Email); err != nil {
+			return fmt.Errorf("check e-mail: %w", err)
+		}
+		if n > 0 {
+			v.Add("email", "has already been taken")
+		}
+	}
+	if len(v.For("username")) == 0 {
+		var n int
+		if err := s.r.GetContext(ctx, &n, s.r.Rebind(`SELECT COUNT(*) FROM users WHERE lower(username) = lower(?)`), in.Username); err != nil {
+			return fmt.Errorf("check username: %w", err)
+		}
+		if n > 0 {
+			v.Add("username", "has already been taken")
+		}
+	}
+	return nil
+}
+
 // emailFree fails when email is already some user's primary or secondary
 // address (other than userID's own primary).
 func (s *Store) emailFree(ctx context.Context, tx *sqlx.Tx, email string, userID int64) error {
@@ -186,8 +213,21 @@ func (s *Store) exec(ctx context.Context, notFound error, query string, args ...
 
 // RegisterUser validates a new account, hashes its password and stores it.
 func (s *Store) RegisterUser(ctx context.Context, in model.NewUserInput) (*model.User, error) {
+	// A taken username or address is reported with the other failures,
+	// so fixing them does not reveal a new one; the unique index still
+	// decides a race.
+	v := &model.ValidationError{}
 	if err := in.Validate(); err != nil {
+		var ok bool
+		if v, ok = model.AsValidation(err); !ok {
+			return nil, err
+		}
+	}
+	if err := s.addTaken(ctx, v, in); err != nil {
 		return nil, err
+	}
+	if !v.Empty() {
+		return nil, v
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {

@@ -84,6 +84,7 @@ func (h *Handler) adminCreateUser(c echo.Context) error {
 		if f.Errors, err = web.FormErrors(err); err != nil {
 			return err
 		}
+		f.Errors = formSentences(f.Errors, userFormFields)
 		return web.Render(c, http.StatusUnprocessableEntity, views.AdminNewUserPage(h.adminPage(c, "users", "New user"), f))
 	}
 	h.log.Info("user created by an administrator", "user", u.Username, "admin", u.Admin, "by", user(c).Username)

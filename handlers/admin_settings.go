@@ -90,7 +90,7 @@ func (h *Handler) updateSettings(c echo.Context) error {
 			return err
 		}
 	}
-	f.Settings, f.Errors = st, v
+	f.Settings, f.Errors = st, formSentences(v, settingsFormFields)
 	return h.renderSettings(c, http.StatusUnprocessableEntity, f)
 }
 

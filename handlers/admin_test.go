@@ -123,13 +123,13 @@ func TestAdminCreatesUser(t *testing.T) {
 		id   string
 		want string
 	}{
-		{"blank username", with("username", ""), "user_username", "can't be blank"},
-		{"bad username", with("username", "-carol"), "user_username", "can contain only letters"},
-		{"taken username", with("username", "Taken"), "user_username", "has already been taken"},
-		{"reserved username", with("username", "admin"), "user_username", "is a reserved name"},
-		{"bad email", with("email", "carol"), "user_email", "is invalid"},
-		{"taken email", with("email", "taken@example.com"), "user_email", "has already been taken"},
-		{"short password", with("password", "short"), "user_password", "is too short (minimum is 8 characters)"},
+		{"blank username", with("username", ""), "user_username", "Enter the username."},
+		{"bad username", with("username", "-carol"), "user_username", "The username can contain only letters, digits, '_', '-' and '.', cannot start or end with '_', '-' or '.', and cannot hold two of them in a row: change it to fit."},
+		{"taken username", with("username", "Taken"), "user_username", "The username is already taken: choose another."},
+		{"reserved username", with("username", "admin"), "user_username", "The username is reserved for Hooklab's own pages: choose another."},
+		{"bad email", with("email", "carol"), "user_email", "Enter a whole e-mail address, such as name@example.com."},
+		{"taken email", with("email", "taken@example.com"), "user_email", "This e-mail address is already used by an account: enter a different one."},
+		{"short password", with("password", "short"), "user_password", "The password is too short: use at least 8 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/admin/users", tc.form)
@@ -413,13 +413,13 @@ func TestAdminSettingsForm(t *testing.T) {
 	for _, tc := range []struct {
 		name, field, value, id, want string
 	}{
-		{"timeout too long", "webhook_timeout", "121", "webhook_timeout", "must be between 1 and 120 seconds"},
-		{"timeout not a number", "webhook_timeout", "ten", "webhook_timeout", "is not a number"},
-		{"negative push limit", "push_event_hooks_limit", "-1", "push_event_hooks_limit", "must be greater than or equal to 0"},
-		{"zero hooks per project", "project_hooks_limit", "0", "project_hooks_limit", "must be greater than 0"},
-		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "is not a number"},
-		{"bad allowlist port", "outbound_local_requests_allowlist_raw", "example.com:99999", "outbound_local_requests_allowlist_raw", "port"},
-		{"unicode allowlist", "outbound_local_requests_allowlist_raw", "bücher.example", "outbound_local_requests_allowlist_raw", "unicode domains should use IDNA encoding"},
+		{"timeout too long", "webhook_timeout", "121", "webhook_timeout", "The webhook timeout must be a whole number of seconds from 1 to 120."},
+		{"timeout not a number", "webhook_timeout", "ten", "webhook_timeout", "The webhook timeout must be a whole number, such as 10."},
+		{"negative push limit", "push_event_hooks_limit", "-1", "push_event_hooks_limit", "The push event hooks limit must be a whole number of 0 or more."},
+		{"zero hooks per project", "project_hooks_limit", "0", "project_hooks_limit", "The maximum webhooks per project must be a whole number of 1 or more."},
+		{"empty retention", "hook_log_retention_days", "", "hook_log_retention_days", "The number of days to keep webhook logs must be a whole number, such as 10."},
+		{"bad allowlist port", "outbound_local_requests_allowlist_raw", "example.com:99999", "outbound_local_requests_allowlist_raw", "An allowlist entry has a port outside 1–65535: use a port from 1 to 65535, or none."},
+		{"unicode allowlist", "outbound_local_requests_allowlist_raw", "bücher.example", "outbound_local_requests_allowlist_raw", "Write international domain names in their IDNA form (xn--…), such as xn--bcher-kva.example for bücher.example."},
 		{"malformed allowlist entries", "outbound_local_requests_allowlist_raw", "example.com\nnot a host!!\n10.0.0.0/33", "outbound_local_requests_allowlist_raw",
 			`These entries are not a domain name, IP address or CIDR range: "host!!", "10.0.0.0/33". Write each like example.com`},
 	} {

@@ -187,6 +187,12 @@ func (h *Handler) changeNotificationSetting(c echo.Context, p params, st *model.
 		email, _ := p.String("notification_email")
 		checked, err := model.CheckNotificationEmail(email, verified)
 		if err != nil {
+			// Both fields' problems at once, as GitLab's validations do.
+			if bl, ok := model.AsValidation(blankLevel); ok {
+				if ev, ok := model.AsValidation(err); ok {
+					return &model.ValidationError{Errors: append(append([]model.FieldError{}, bl.Errors...), ev.Errors...)}
+				}
+			}
 			return err
 		}
 		st.NotificationEmail = checked

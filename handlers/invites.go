@@ -160,7 +160,7 @@ func (h *Handler) registerFromInvite(c echo.Context) error {
 	}
 	d.Register = views.RegisterForm{Username: strings.TrimSpace(c.FormValue("username")), Name: strings.TrimSpace(c.FormValue("name"))}
 	fail := func(v *model.ValidationError) error {
-		d.Register.Errors = v
+		d.Register.Errors = formSentences(v, userFormFields)
 		return web.Render(c, http.StatusUnprocessableEntity, views.InvitePage(h.srv.Page(c, "Invitation"), d))
 	}
 	if !d.CanRegister {

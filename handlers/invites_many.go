@@ -67,10 +67,10 @@ func (h *Handler) inviteMany(c echo.Context, src *memberSource, f *views.MemberF
 				return false, ferr
 			}
 			var msgs []string
-			for _, fe := range v.Errors {
+			for _, fe := range formSentences(v, memberFormFields).Errors {
 				msgs = append(msgs, fe.Message)
 			}
-			refused = append(refused, fmt.Sprintf("%s (%s)", e, strings.Join(msgs, "; ")))
+			refused = append(refused, fmt.Sprintf("%s was not invited. %s", e, strings.Join(msgs, " ")))
 			continue
 		}
 		failing, ferr := h.store.AddressFailing(h.ctx(c), e)
@@ -92,8 +92,8 @@ func (h *Handler) inviteMany(c echo.Context, src *memberSource, f *views.MemberF
 	if len(warned) > 0 {
 		h.srv.Flash(c, "warning", "Invitations were saved, but no e-mail went out to "+strings.Join(warned, ", ")+". The invitations below say why.")
 	}
-	if len(refused) > 0 {
-		h.srv.Flash(c, "alert", "Not invited: "+strings.Join(refused, ", ")+".")
+	for _, r := range refused {
+		h.srv.Flash(c, "alert", r)
 	}
 	return true, web.Redirect(c, src.membersURL())
 }

@@ -551,9 +551,9 @@ func TestMailgunSettingsPage(t *testing.T) {
 	for _, tc := range []struct {
 		name, key, want string
 	}{
-		{"enabling without a key", "", "can't be blank"},
-		{"enabling with a blank key", "   ", "can't be blank"},
-		{"a key too long", strings.Repeat("k", 256), "is too long (maximum is 255 characters)"},
+		{"enabling without a key", "", "Enter the Mailgun signing key to enable Mailgun, or untick Enable Mailgun."},
+		{"enabling with a blank key", "   ", "Enter the Mailgun signing key to enable Mailgun, or untick Enable Mailgun."},
+		{"a key too long", strings.Repeat("k", 256), "The Mailgun signing key is too long: use at most 255 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/admin/application_settings/general", form([]string{"0", "1"}, tc.key))

@@ -408,6 +408,7 @@ func (h *Handler) createMember(load sourceLoader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		f.Errors = formSentences(f.Errors, memberFormFields)
 		d.Add = f
 		return h.renderMembers(c, http.StatusUnprocessableEntity, src, d)
 	}
@@ -473,6 +474,7 @@ func (h *Handler) inviteMember(load sourceLoader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		f.Errors = formSentences(f.Errors, memberFormFields)
 		d.Invite = f
 		return h.renderMembers(c, http.StatusUnprocessableEntity, src, d)
 	}
@@ -527,7 +529,7 @@ func (h *Handler) updateMemberLevel(load sourceLoader) echo.HandlerFunc {
 			msg := ""
 			switch fv, ok := model.AsValidation(err); {
 			case ok:
-				msg = "Access level " + strings.Join(fv.For("access_level"), ", ")
+				msg = strings.Join(formSentences(fv, memberFormFields).For("access_level"), " ")
 			case errors.Is(err, errLevelTooHigh):
 				msg = "You cannot give an access level higher than your own."
 			case errors.Is(err, model.ErrForbidden):
@@ -546,13 +548,18 @@ func (h *Handler) updateMemberLevel(load sourceLoader) echo.HandlerFunc {
 	}
 }
 
-// userMessage is the message of a classified error.
+// userMessage is the message of a classified error as a sentence for a
+// page (the API answers GitLab's own message).
 func userMessage(err error) string {
 	var me *model.Error
-	if errors.As(err, &me) {
-		return strings.TrimPrefix(me.Message, "403 Forbidden - ")
+	if !errors.As(err, &me) {
+		return "The change was refused."
 	}
-	return "The change was refused."
+	msg := strings.TrimPrefix(me.Message, "403 Forbidden - ")
+	if msg == "A group must have at least one owner" {
+		return "A group must have at least one owner: make another member Owner first."
+	}
+	return sentence(msg)
 }
 
 // renderMemberChange answers a level change: the row for htmx, the whole

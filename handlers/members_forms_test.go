@@ -98,6 +98,14 @@ func TestInviteSeveralAddresses(t *testing.T) {
 	if n := d.Find("[data-testid=invite-row]").Length(); n != 2 {
 		t.Errorf("%d invitation rows, want 2", n)
 	}
+	// Addresses refused one by one say why, in sentences.
+	if rec := b.postForm(members+"/invite", url.Values{"email": {"one@example.org, three@example.org"}, "access_level": {"30"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("invite again: %d", rec.Code)
+	}
+	d = doc(t, b.get(members))
+	if got := d.Find("[data-testid=flash-alert]").Text(); got != "one@example.org was not invited. This address has already been invited: use Resend invite in the list below instead." {
+		t.Errorf("alert %q", got)
+	}
 }
 
 // A member can leave a group from its members page (a dialog, or the

@@ -170,12 +170,12 @@ func TestAddMemberForm(t *testing.T) {
 		field, msg string
 	}{
 		{"unknown user", w.owner, "group", url.Values{"username": {"nobody"}, "access_level": {"30"}}, 422, "username", "No user has this username. Check the spelling, or invite them by e-mail instead."},
-		{"blank username", w.owner, "group", url.Values{"username": {" "}, "access_level": {"30"}}, 422, "username", "can't be blank"},
-		{"already a member", w.owner, "group", url.Values{"username": {"dev"}, "access_level": {"30"}}, 422, "username", "is already a member"},
-		{"invalid level", w.owner, "group", url.Values{"username": {"carol"}, "access_level": {"35"}}, 422, "access_level", "is not a valid access level"},
-		{"higher than own", w.maint, "project", url.Values{"username": {"carol"}, "access_level": {"50"}}, 422, "access_level", "cannot be higher than your own access level"},
+		{"blank username", w.owner, "group", url.Values{"username": {" "}, "access_level": {"30"}}, 422, "username", "Enter the username."},
+		{"already a member", w.owner, "group", url.Values{"username": {"dev"}, "access_level": {"30"}}, 422, "username", "This user is already a member: change their role in the list below instead."},
+		{"invalid level", w.owner, "group", url.Values{"username": {"carol"}, "access_level": {"35"}}, 422, "access_level", "Choose an access level from the list."},
+		{"higher than own", w.maint, "project", url.Values{"username": {"carol"}, "access_level": {"50"}}, 422, "access_level", "The access level cannot be higher than your own: choose yours or a lower one."},
 		{"below inherited", w.maint, "project", url.Values{"username": {"dev"}, "access_level": {"20"}}, 422, "access_level",
-			"should be greater than or equal to Developer inherited membership from group platform"},
+			"The access level must be Developer or higher: they are Developer through the group platform."},
 		{"developer may not", w.dev, "project", url.Values{"username": {"carol"}, "access_level": {"10"}}, 403, "", ""},
 		{"stranger sees nothing", w.stranger, "project", url.Values{"username": {"carol"}, "access_level": {"10"}}, 404, "", ""},
 	} {
@@ -264,10 +264,10 @@ func TestInviteForm(t *testing.T) {
 	for _, tc := range []struct {
 		name, email, level, msg, field string
 	}{
-		{"invalid e-mail", "not-an-address", "30", "is invalid", "email"},
-		{"already invited", "newbie@example.org", "30", "has already been invited", "email"},
-		{"account already member", "dev@example.com", "30", "is already a member", "email"},
-		{"invalid level", "x@example.org", "60", "is not a valid access level", "access_level"},
+		{"invalid e-mail", "not-an-address", "30", "Enter a whole e-mail address, such as name@example.com.", "email"},
+		{"already invited", "newbie@example.org", "30", "This address has already been invited: use Resend invite in the list below instead.", "email"},
+		{"account already member", "dev@example.com", "30", "This user is already a member: change their role in the list below instead.", "email"},
+		{"invalid level", "x@example.org", "60", "Choose an access level from the list.", "access_level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(w.members(t, model.SourceGroup, w.platform.ID))
@@ -358,7 +358,7 @@ func TestChangeMemberLevel(t *testing.T) {
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
 		}
-		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "A group must have at least one owner" {
+		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "A group must have at least one owner: make another member Owner first." {
 			t.Errorf("got %q", got)
 		}
 		if m, _ := w.a.store.MemberByID(t.Context(), model.SourceGroup, w.acme.ID, ownerMember.ID); m.AccessLevel != model.Owner {
@@ -369,6 +369,9 @@ func TestChangeMemberLevel(t *testing.T) {
 		rec := b.postForm(memberURL, url.Values{"_method": {"PUT"}, "access_level": {"99"}})
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
+		}
+		if got := doc(t, rec).Find(`[data-testid=field-error]`).Text(); got != "Choose an access level from the list." {
+			t.Errorf("got %q beside the row's level", got)
 		}
 	})
 	t.Run("reader may not", func(t *testing.T) {
@@ -412,7 +415,7 @@ func TestRemoveMember(t *testing.T) {
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("got %d", rec.Code)
 		}
-		if got := doc(t, b.get("/groups/acme/-/group_members")).Find(`[data-testid=flash-alert]`).Text(); got != "A group must have at least one owner" {
+		if got := doc(t, b.get("/groups/acme/-/group_members")).Find(`[data-testid=flash-alert]`).Text(); got != "A group must have at least one owner: make another member Owner first." {
 			t.Errorf("got alert %q", got)
 		}
 		if _, err := w.a.store.MemberByID(t.Context(), model.SourceGroup, w.acme.ID, ownerMember.ID); err != nil {

@@ -76,7 +76,7 @@ func (h *Handler) createGroup(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		f.Errors = v
+		f.Errors = formSentences(v, namespaceFormFields)
 		if f.Parents, err = h.groupsWithLevel(c, createLevel); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (h *Handler) createProject(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		f.Errors = v
+		f.Errors = formSentences(v, namespaceFormFields)
 		if f.Parents, err = h.groupsWithLevel(c, createLevel); err != nil {
 			return err
 		}
@@ -218,7 +218,33 @@ func (h *Handler) checkNamespace(c echo.Context, in *model.NamespaceInput, paren
 			parent = g
 		}
 	}
+	// A taken path is reported with the other problems, so fixing them
+	// does not reveal a new one; the store's unique route still decides
+	// a race.
+	if len(v.For("path")) == 0 && len(v.For(field)) == 0 && (parent != nil || !required) {
+		full := in.Path
+		if parent != nil {
+			full = parent.FullPath + "/" + in.Path
+		}
+		if taken, err := h.pathTaken(c, full); err != nil {
+			return nil, err
+		} else if taken {
+			v.Add("path", "has already been taken")
+		}
+	}
 	return parent, v.Err()
+}
+
+// pathTaken reports whether a group or project already has fullPath.
+func (h *Handler) pathTaken(c echo.Context, fullPath string) (bool, error) {
+	ctx := h.ctx(c)
+	if _, err := h.store.GroupByPath(ctx, fullPath); !isNotFound(err) {
+		return err == nil, err
+	}
+	if _, err := h.store.ProjectByPath(ctx, fullPath); !isNotFound(err) {
+		return err == nil, err
+	}
+	return false, nil
 }
 
 // newProject validates and stores a project in group groupID.

@@ -205,7 +205,7 @@ func (h *Handler) updateNotifications(sourceType string) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			v.Errors = fields
+			v.Errors = formSentences(fields, notificationFormFields)
 			return h.renderNotifications(c, http.StatusUnprocessableEntity, v)
 		}
 		row.Setting = st

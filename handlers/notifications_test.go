@@ -210,7 +210,7 @@ func TestNotificationsPageRefusals(t *testing.T) {
 
 	rec := b.postForm("/-/profile/notifications", url.Values{"_method": {"PUT"}, "level": {"watch"}, "notification_email": {"unconfirmed@example.org"}})
 	d := doc(t, rec)
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(d.Find(`[data-testid=field-error]`).Text(), "must be an email you have verified") {
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(d.Find(`[data-testid=field-error]`).Text(), "Choose one of your verified e-mail addresses for notifications, or verify this one first on the Emails page.") {
 		t.Fatalf("unverified: got %d %s", rec.Code, d.Find(`main`).Text())
 	}
 	st, _ := a.store.GlobalNotificationSetting(context.Background(), f.alice.ID)

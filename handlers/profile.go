@@ -51,6 +51,7 @@ func (h *Handler) updateProfile(c echo.Context) error {
 	if msg := model.NameProblem(f.Name); msg != "" {
 		f.Errors = &model.ValidationError{}
 		f.Errors.Add("name", msg)
+		f.Errors = formSentences(f.Errors, userFormFields)
 		return web.Render(c, http.StatusUnprocessableEntity, views.ProfilePage(h.profilePage(c, "account", "Account"), u, f))
 	}
 	if err := h.store.UpdateUserProfile(h.ctx(c), u.ID, f.Name); err != nil {
@@ -71,7 +72,7 @@ func (h *Handler) updatePassword(c echo.Context) error {
 	now := h.srv.Now()
 	key := "password:user:" + strconv.FormatInt(u.ID, 10)
 	fail := func(status int, v *model.ValidationError) error {
-		return web.Render(c, status, views.PasswordPage(h.profilePage(c, "password", "Password"), v))
+		return web.Render(c, status, views.PasswordPage(h.profilePage(c, "password", "Password"), formSentences(v, passwordFormFields)))
 	}
 	v := &model.ValidationError{}
 	ctx := h.ctx(c)
@@ -86,7 +87,7 @@ func (h *Handler) updatePassword(c echo.Context) error {
 		if _, err := h.signIns.Allow(ctx, key, passwordAttempts, passwordWindow, now); err != nil {
 			return err
 		}
-		v.Add("current_password", "You must provide a valid current password")
+		v.Add("current_password", "The current password is wrong: enter the password you signed in with.")
 	}
 	if msg := model.PasswordProblem(pw); msg != "" {
 		v.Add("password", msg)
@@ -128,6 +129,7 @@ func (h *Handler) renderEmails(c echo.Context, status int, f views.EmailForm) er
 	if err != nil {
 		return err
 	}
+	f.Errors = formSentences(f.Errors, userFormFields)
 	return web.Render(c, status, views.EmailsPage(h.profilePage(c, "emails", "Emails"), u.Email, emails, f))
 }
 

@@ -38,8 +38,8 @@ func TestProfileNameChange(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, value, want string }{
-		{"blank", "   ", "can't be blank"},
-		{"too long", strings.Repeat("x", 256), "is too long (maximum is 255 characters)"},
+		{"blank", "   ", "Enter the name."},
+		{"too long", strings.Repeat("x", 256), "The name is too long: use at most 255 characters."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/-/profile", url.Values{"_method": {"put"}, "name": {tc.value}})
@@ -89,10 +89,10 @@ func TestChangePassword(t *testing.T) {
 		current, pw, confirm string
 		field, want          string
 	}{
-		{"wrong current password", "not my password", "new password 1", "new password 1", "user_current_password", "You must provide a valid current password"},
-		{"no current password", "", "new password 1", "new password 1", "user_current_password", "You must provide a valid current password"},
-		{"too short", dbtest.Password, "short", "short", "user_password", "is too short (minimum is 8 characters)"},
-		{"blank", dbtest.Password, "", "", "user_password", "can't be blank"},
+		{"wrong current password", "not my password", "new password 1", "new password 1", "user_current_password", "The current password is wrong: enter the password you signed in with."},
+		{"no current password", "", "new password 1", "new password 1", "user_current_password", "The current password is wrong: enter the password you signed in with."},
+		{"too short", dbtest.Password, "short", "short", "user_password", "The new password is too short: use at least 8 characters."},
+		{"blank", dbtest.Password, "", "", "user_password", "Enter the new password."},
 		{"confirmation differs", dbtest.Password, "new password 1", "new password 2", "user_password_confirmation", "The confirmation doesn't match the new password. Type the same password in both fields."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,10 +205,10 @@ func TestEmailsAddConfirmResendDelete(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, email, want string }{
-		{"blank", "", "can't be blank"},
-		{"invalid", "not-an-address", "is invalid"},
-		{"own primary", "ALICE@example.com", "has already been taken"},
-		{"someone else's", "bob@example.com", "has already been taken"},
+		{"blank", "", "Enter the e-mail address."},
+		{"invalid", "not-an-address", "Enter a whole e-mail address, such as name@example.com."},
+		{"own primary", "ALICE@example.com", "This e-mail address is already used by an account: enter a different one."},
+		{"someone else's", "bob@example.com", "This e-mail address is already used by an account: enter a different one."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/-/profile/emails", url.Values{"email": {tc.email}})
@@ -366,11 +366,11 @@ func TestPersonalAccessTokens(t *testing.T) {
 		id   string
 		want string
 	}{
-		{"no name", url.Values{"name": {" "}, "scopes[]": {"api"}}, "personal_access_token_name", "can't be blank"},
-		{"no scope", url.Values{"name": {"ci"}}, "personal_access_token_scopes", "can't be blank"},
-		{"unknown scope", url.Values{"name": {"ci"}, "scopes[]": {"sudo"}}, "personal_access_token_scopes", "can only contain available scopes: api, read_api"},
-		{"past expiry", url.Values{"name": {"ci"}, "scopes[]": {"api"}, "expires_at": {"2020-01-01"}}, "personal_access_token_expires_at", "must be in the future"},
-		{"bad date", url.Values{"name": {"ci"}, "scopes[]": {"api"}, "expires_at": {"next week"}}, "personal_access_token_expires_at", "is not a date (use YYYY-MM-DD)"},
+		{"no name", url.Values{"name": {" "}, "scopes[]": {"api"}}, "personal_access_token_name", "Enter the token name."},
+		{"no scope", url.Values{"name": {"ci"}}, "personal_access_token_scopes", "Select at least one scope."},
+		{"unknown scope", url.Values{"name": {"ci"}, "scopes[]": {"sudo"}}, "personal_access_token_scopes", "Select only the scopes listed: api, read_api."},
+		{"past expiry", url.Values{"name": {"ci"}, "scopes[]": {"api"}, "expires_at": {"2020-01-01"}}, "personal_access_token_expires_at", "The expiration date must be in the future: choose tomorrow or a later date, or leave it blank."},
+		{"bad date", url.Values{"name": {"ci"}, "scopes[]": {"api"}, "expires_at": {"next week"}}, "personal_access_token_expires_at", "Enter the expiration date as YEAR-MONTH-DAY, or leave it blank."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := b.postForm("/-/profile/personal_access_tokens", tc.form)
@@ -440,7 +440,7 @@ func TestPersonalAccessTokens(t *testing.T) {
 		t.Errorf("htmx fragment lacks the token or the flash:\n%s", rec.Body)
 	}
 	rec = b.postHTMX("/-/profile/personal_access_tokens", url.Values{"name": {""}})
-	if rec.Code != http.StatusUnprocessableEntity || fieldError(doc(t, rec), "personal_access_token_name") != "can't be blank" {
+	if rec.Code != http.StatusUnprocessableEntity || fieldError(doc(t, rec), "personal_access_token_name") != "Enter the token name." {
 		t.Errorf("htmx refused: got %d", rec.Code)
 	}
 

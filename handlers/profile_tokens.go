@@ -72,6 +72,7 @@ func (h *Handler) createToken(c echo.Context) error {
 		if f.Errors, err = web.FormErrors(err); err != nil {
 			return err
 		}
+		f.Errors = formSentences(f.Errors, tokenFormFields)
 		s, err := h.tokensSection(c, f)
 		if err != nil {
 			return err

@@ -127,10 +127,10 @@ func TestCreateGroupAndProjectThroughPages(t *testing.T) {
 	for _, tc := range []struct {
 		name, path, field, message string
 	}{
-		{"Acme", "acme", "path", "has already been taken"},
+		{"Acme", "acme", "path", "The path is already taken: choose another."},
 		{"Bad", "bad path!", "path", "can contain only letters"},
-		{"", "x", "name", "can't be blank"},
-		{"Admin", "admin", "path", "is reserved"},
+		{"", "x", "name", "Enter the name."},
+		{"Admin", "admin", "path", "The path is reserved for Hooklab's own pages: choose another."},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			rec := b.postForm("/groups", url.Values{"name": {tc.name}, "path": {tc.path}})
