@@ -46,7 +46,7 @@ func failureIDs(f model.MailgunFailure) string {
 }
 
 // AdminMailgunFailuresPage lists the delivery failures Mailgun reported
-// (SPEC §8.2; GitLab only logs them) with filters and pages, and the
+// (GitLab only logs them) with filters and pages, and the
 // addresses that failed too often.
 func AdminMailgunFailuresPage(p Page, d MailgunFailuresData) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

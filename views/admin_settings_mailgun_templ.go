@@ -14,7 +14,7 @@ import "github.com/hooklab/hooklab/model"
 const mailgunKeyMask = "************"
 
 // SettingsMailgunSection is the "Mailgun" section of the general settings
-// form (SPEC §8.2): Enable Mailgun and the HTTP webhook signing key, posted
+// form: Enable Mailgun and the HTTP webhook signing key, posted
 // with the API's names. The key is write-only: the field is always empty
 // (a mask as placeholder when a key is saved), and a blank field keeps the
 // saved key.

@@ -36,7 +36,7 @@ func (f SettingsForm) Num(field string, v int) string {
 	return strconv.Itoa(v)
 }
 
-// AdminSettingsPage edits the instance-wide settings (SPEC §8.1). The form
+// AdminSettingsPage edits the instance-wide settings. The form
 // posts the API's parameter names, so one reader (handlers.applySettings)
 // serves both.
 func AdminSettingsPage(p Page, f SettingsForm) templ.Component {

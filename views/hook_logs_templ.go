@@ -245,7 +245,7 @@ func HookStatusArea(p Page, r HookItem, oob bool) templ.Component {
 }
 
 // HooksRateLimitWarning says that web_hook_calls dropped deliveries of
-// this group's top-level group (SPEC §4.5).
+// this group's top-level group.
 func HooksRateLimitWarning(p Page, w *HooksRateLimit) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
