@@ -127,7 +127,7 @@ func TestEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
 
 func testEngineBacklogOnSlowReceiversSendsEachKeyOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a 5 s load: make test runs it")
+		t.Skip("skipped with -short: a 5 s load (make test runs it)")
 	}
 	const hooks, perHook = 5, 200
 	e := newEngineEnv(t, func(o *EngineOptions) {

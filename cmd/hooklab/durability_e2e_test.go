@@ -103,7 +103,7 @@ func acmeProject(t *testing.T, gl *gitlab.Client, url string) (*gitlab.Project, 
 // wire), and each is logged once.
 func TestBinaryKillNineRecoversHeldAndInFlightDeliveries(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	data := t.TempDir()
 	rcv := newKeyReceiver(t, true)
@@ -179,7 +179,7 @@ func hookEventsOf(t *testing.T, gl *gitlab.Client, projectID, hookID int64) []ho
 // publish` writes is sent by it.
 func TestBinarySecondServeOnTheSameDataDirectoryRefuses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	data := t.TempDir()
 	rcv := newKeyReceiver(t, false)
@@ -220,7 +220,7 @@ func asExitError(err error, target **exec.ExitError) bool {
 // A server with 100,000 log rows is ready within 5 s of its start.
 func TestBinaryReadyWithinFiveSecondsWithManyLogRows(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	data := t.TempDir()
 	seedLogRows(t, filepath.Join(data, "hooklab.db"), 100_000)

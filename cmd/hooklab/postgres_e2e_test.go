@@ -33,7 +33,7 @@ func testSessionKeyFile(t *testing.T) string {
 // and how to make one.
 func TestBinaryPostgresNeedsTheKeysGiven(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	url := dbtest.PostgresURL(t)
 	for _, c := range []struct {
@@ -83,7 +83,7 @@ func withoutKeys(env []string) []string {
 // had, once their lease has run out (30 s), well within 60 s.
 func TestBinaryTwoInstancesOnPostgres(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	url := dbtest.EmptyPostgresURL(t) // the instances migrate it, together
 	data := t.TempDir()
@@ -233,7 +233,7 @@ func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() b
 // on PostgreSQL with the same keys goes on delivering.
 func TestBinaryCopyToPostgres(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	data := t.TempDir()
 	rcv := newKeyReceiver(t, false)
@@ -265,7 +265,7 @@ func TestBinaryCopyToPostgres(t *testing.T) {
 // Test limit (5 a minute) counts the tests made through both.
 func TestBinaryTwoInstancesShareSessionsTokensAndLimits(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary: make test runs it")
+		t.Skip("skipped with -short: it builds and runs the binary (make test runs it)")
 	}
 	url := dbtest.PostgresURL(t)
 	data := t.TempDir()
