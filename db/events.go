@@ -497,34 +497,26 @@ func recursionState(ctx context.Context, tx *sqlx.Tx, pub Publication, now time.
 // project, for Test. A group passes every project under it; the newest of
 // them wins.
 func (s *Store) SampleEvent(ctx context.Context, projectIDs []int64, scope string) (*DeliveryEvent, error) {
-	notFound := model.NotFound("Sample event")
-	if len(projectIDs) == 0 {
-		return nil, notFound
-	}
-	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
-		FROM sample_events s JOIN events e ON e.id = s.event_id
-		WHERE s.project_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, projectIDs, scope)
-	if err != nil {
-		return nil, err
-	}
-	var ev DeliveryEvent
-	if err := s.get(ctx, &ev, notFound, q, args...); err != nil {
-		return nil, err
-	}
-	return &ev, nil
+	return s.sampleEvent(ctx, "sample_events", "project_id", projectIDs, scope)
 }
 
 // GroupSampleEvent returns the newest group-level event of the trigger
 // scope published for any of the groups (Test of a group hook's project
 // events).
 func (s *Store) GroupSampleEvent(ctx context.Context, groupIDs []int64, scope string) (*DeliveryEvent, error) {
+	return s.sampleEvent(ctx, "group_sample_events", "group_id", groupIDs, scope)
+}
+
+// sampleEvent reads the newest sample of scope kept in table for any of the
+// owners (projects or groups, by column).
+func (s *Store) sampleEvent(ctx context.Context, table, column string, owners []int64, scope string) (*DeliveryEvent, error) {
 	notFound := model.NotFound("Sample event")
-	if len(groupIDs) == 0 {
+	if len(owners) == 0 {
 		return nil, notFound
 	}
 	q, args, err := sqlx.In(`SELECT e.id, e.uuid, e.project_id, e.root_group_id, e.trigger_scope, e.payload
-		FROM group_sample_events s JOIN events e ON e.id = s.event_id
-		WHERE s.group_id IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, groupIDs, scope)
+		FROM `+table+` s JOIN events e ON e.id = s.event_id
+		WHERE s.`+column+` IN (?) AND s.trigger_scope = ? ORDER BY s.created_at DESC, s.event_id DESC LIMIT 1`, owners, scope)
 	if err != nil {
 		return nil, err
 	}
