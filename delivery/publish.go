@@ -127,9 +127,18 @@ func (p *Publisher) Publish(ctx context.Context, projectID, groupID int64, event
 		p.leading = false
 	}
 	p.mu.Unlock()
-	for most := p.mostByACall.Load(); made > most && !p.mostByACall.CompareAndSwap(most, made); most = p.mostByACall.Load() {
-	}
+	raiseTo(&p.mostByACall, made)
 	return r.res, r.err
+}
+
+// raiseTo sets v to n when n is larger.
+func raiseTo(v *atomic.Int64, n int64) {
+	for {
+		old := v.Load()
+		if n <= old || v.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // eventBody is what receivers get: the payload with image URLs made
