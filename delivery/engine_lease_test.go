@@ -39,12 +39,21 @@ func holding(t *testing.T, n, status int, mutate ...func(*EngineOptions)) (e *en
 	for i := 0; i < n; i++ {
 		e.publish(e.push("refs/heads/main"))
 	}
-	// Every delivery is the engine's (published leased, or claimed if the
-	// engine was not running yet) and one is on the wire.
+	// Every delivery is leased to the engine (published leased, or claimed
+	// if the engine was not running yet) and held, and one is on the wire.
 	deadline := time.Now().Add(10 * time.Second)
-	for held, _ := e.engine.room.held(); held < n || len(rcv.requests()) < 1; held, _ = e.engine.room.held() {
+	for {
+		held, _ := e.engine.room.held()
+		stats, err := e.store.OutboxStats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held == n && stats.Leased == int64(n) && len(rcv.requests()) >= 1 {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the engine holds %d deliveries and sent %d, want %d held and one on the wire", held, len(rcv.requests()), n)
+			t.Fatalf("the engine holds %d deliveries (%d leased) and sent %d, want %d held and one on the wire",
+				held, stats.Leased, len(rcv.requests()), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

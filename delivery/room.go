@@ -18,9 +18,13 @@ type room struct {
 	maxBytes   int64
 
 	mu      sync.Mutex
-	count   int
+	count   int // held, and reserved by a claim in progress
 	bytes   int64
 	perHook map[int64]int
+	// reservedCount and reservedBytes are the part of count and bytes a
+	// claim in progress has reserved but not yet taken.
+	reservedCount int
+	reservedBytes int64
 
 	// The highest values seen, for tests.
 	peakCount, peakPerHook int
@@ -92,11 +96,12 @@ func (r *room) notePeaks(per map[int64]int) {
 	}
 }
 
-// held returns how many deliveries and bytes are held.
+// held returns how many deliveries and bytes are held (not counting what
+// a claim in progress has reserved).
 func (r *room) held() (int, int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.count, r.bytes
+	return r.count - r.reservedCount, r.bytes - r.reservedBytes
 }
 
 // reservation is the room a claim reserved: count and bytes at once, each
@@ -124,6 +129,8 @@ func (r *room) reserve(minCount int, minBytes int64) *reservation {
 	res := &reservation{r: r, count: free, bytes: max(freeBytes, 0), empty: empty, perHook: map[int64]int{}}
 	r.count += res.count
 	r.bytes += res.bytes
+	r.reservedCount += res.count
+	r.reservedBytes += res.bytes
 	return res
 }
 
@@ -156,5 +163,7 @@ func (res *reservation) settle(taken map[int64]int, bytes int64) {
 	}
 	r.count += n - res.count
 	r.bytes += bytes - res.bytes
+	r.reservedCount -= res.count
+	r.reservedBytes -= res.bytes
 	r.notePeaks(taken)
 }
